@@ -1,0 +1,145 @@
+"""Execute the notebooks headless with papermill and print a summary table.
+
+Each notebook runs in a fresh kernel, in its own child process, so that the
+kernel's peak memory can be read from that child's rusage once the kernel has
+exited. On success the executed notebook replaces the committed one (with
+papermill's per-cell timestamps stripped, so a rerun only changes what a
+reader sees). On failure the committed notebook is left alone, the executed
+copy goes to ci/failed/, and the failing cell is named.
+
+    python ci/run_notebooks.py                 # all notebooks in notebooks/
+    python ci/run_notebooks.py notebooks/01_*  # some of them
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+FAILED = ROOT / "ci" / "failed"
+LAST_RUN = ROOT / "ci" / "last-run.json"
+
+# Set for every kernel we start (the runner's and the nbval tests'): notebooks
+# hide their live progress bars when this is "1", so committed outputs hold
+# only the per-epoch summaries.
+HEADLESS_ENV = {"CONV_NB_HEADLESS": "1", "PYTHONHASHSEED": "0"}
+
+
+def discover(paths: list[str] | None = None) -> list[Path]:
+    if paths:
+        return [Path(p).resolve() for p in paths]
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def maxrss_mib(ru_maxrss: int) -> float:
+    """ru_maxrss is KiB on Linux and bytes on macOS."""
+    return ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def strip_run_metadata(nb: dict) -> dict:
+    """Drop papermill's and nbclient's timestamps: they change on every run."""
+    nb.get("metadata", {}).pop("papermill", None)
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+        if meta.get("tags") == []:
+            meta.pop("tags")
+    return nb
+
+
+def execute_one(path: Path, failed_dir: Path = FAILED) -> dict:
+    """Run in the child process: execute one notebook, report as a dict."""
+    import nbformat
+    import papermill as pm
+
+    out = failed_dir / path.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    result = {"notebook": path.name, "status": "ok", "error": None}
+    try:
+        pm.execute_notebook(str(path), str(out), cwd=str(path.parent), kernel_name="python3",
+                            progress_bar=False, log_output=False,
+                            request_save_on_cell_execute=False)
+    except pm.PapermillExecutionError as exc:
+        where = f"cell {exc.exec_count} (index {exc.cell_index})"
+        result.update(status="FAILED", error=f"{where}: {exc.ename}: {exc.evalue}")
+    except Exception as exc:  # kernel died, notebook unreadable, ...
+        result.update(status="FAILED", error=f"{type(exc).__name__}: {exc}")
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    result["peak_mib"] = round(maxrss_mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+    if result["status"] == "ok":
+        nb = nbformat.read(out, as_version=4)
+        nb = strip_run_metadata(nb)
+        nbformat.write(nb, path)
+        out.unlink()
+    else:
+        result["failed_copy"] = os.path.relpath(out, ROOT)
+    return result
+
+
+def run_child(path: Path, failed_dir: Path = FAILED) -> dict:
+    env = {**os.environ, **HEADLESS_ENV}
+    proc = subprocess.run([sys.executable, __file__, "--one", str(path),
+                           "--failed-dir", str(failed_dir)],
+                          capture_output=True, text=True, env=env)
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"notebook": path.name, "status": "FAILED", "seconds": None, "peak_mib": None,
+                "error": f"runner crashed (exit {proc.returncode}): {proc.stderr.strip()[-800:]}"}
+
+
+def format_table(rows: list[dict]) -> str:
+    lines = ["| notebook | status | seconds | peak MiB |", "|---|---|---:|---:|"]
+    for r in rows:
+        secs = "" if r.get("seconds") is None else f"{r['seconds']:.1f}"
+        mib = "" if r.get("peak_mib") is None else f"{r['peak_mib']:,}"
+        lines.append(f"| {r['notebook']} | {r['status']} | {secs} | {mib} |")
+    total = sum(r.get("seconds") or 0 for r in rows)
+    lines.append(f"| **total** | | {total:.1f} | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: all)")
+    ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--failed-dir", type=Path, default=FAILED, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(execute_one(args.one.resolve(), args.failed_dir)))
+        return 0
+
+    paths = discover(args.notebooks)
+    if not paths:
+        print("No notebooks found in notebooks/.", file=sys.stderr)
+        return 1
+    rows = []
+    for path in paths:
+        print(f"running {path.name} ...", flush=True)
+        row = run_child(path)
+        rows.append(row)
+        if row["status"] != "ok":
+            print(f"  FAILED at {row['error']}", flush=True)
+            if row.get("failed_copy"):
+                print(f"  executed copy with the error: {row['failed_copy']}", flush=True)
+    print()
+    print(format_table(rows))
+    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+          f"python {platform.python_version()}")
+    LAST_RUN.write_text(json.dumps(rows, indent=1) + "\n")
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
