@@ -46,7 +46,9 @@ def maxrss_mib(ru_maxrss: int) -> float:
 
 
 def strip_run_metadata(nb: dict) -> dict:
-    """Drop papermill's and nbclient's timestamps: they change on every run."""
+    """Drop what changes on every run but is no output: papermill's and nbclient's timestamps,
+    and the split of printed text into stream chunks (it depends on timing), by merging
+    consecutive stream outputs of the same name as Jupyter shows them."""
     nb.get("metadata", {}).pop("papermill", None)
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
@@ -54,6 +56,16 @@ def strip_run_metadata(nb: dict) -> dict:
         meta.pop("execution", None)
         if meta.get("tags") == []:
             meta.pop("tags")
+        merged = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and prev is not None
+                    and prev.get("output_type") == "stream" and prev["name"] == out["name"]):
+                prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
     return nb
 
 

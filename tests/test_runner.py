@@ -24,6 +24,17 @@ def test_strip_run_metadata_keeps_what_readers_see():
     assert out["cells"][1]["metadata"] == {"tags": ["keep"]}
 
 
+def test_stream_chunks_are_merged_as_jupyter_shows_them():
+    out = lambda name, text: {"output_type": "stream", "name": name, "text": text}  # noqa: E731
+    nb = {"metadata": {}, "cells": [{"metadata": {}, "outputs": [
+        out("stdout", ["a\n"]), out("stdout", "b\n"), out("stderr", "w\n"), out("stdout", "c\n"),
+        {"output_type": "display_data", "data": {}}, out("stdout", "d\n")]}]}
+    outputs = rn.strip_run_metadata(nb)["cells"][0]["outputs"]
+    assert [(o["output_type"], o.get("text")) for o in outputs] == [
+        ("stream", "a\nb\n"), ("stream", "w\n"), ("stream", "c\n"), ("display_data", None),
+        ("stream", "d\n")]
+
+
 def test_table_lists_every_notebook_and_the_total():
     rows = [{"notebook": "01_a.ipynb", "status": "ok", "seconds": 12.34, "peak_mib": 1234},
             {"notebook": "02_b.ipynb", "status": "FAILED", "seconds": None, "peak_mib": None}]
