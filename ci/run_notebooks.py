@@ -45,7 +45,7 @@ def maxrss_mib(ru_maxrss: int) -> float:
     return ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
-def strip_run_metadata(nb: dict) -> dict:
+def strip_run_noise(nb: dict) -> dict:
     """Drop what changes on every run but is no output: papermill's and nbclient's timestamps,
     and the split of printed text into stream chunks (it depends on timing), by merging
     consecutive stream outputs of the same name as Jupyter shows them."""
@@ -91,7 +91,7 @@ def execute_one(path: Path, failed_dir: Path = FAILED) -> dict:
     result["peak_mib"] = round(maxrss_mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
     if result["status"] == "ok":
         nb = nbformat.read(out, as_version=4)
-        nb = strip_run_metadata(nb)
+        nb = strip_run_noise(nb)
         nbformat.write(nb, path)
         out.unlink()
     else:

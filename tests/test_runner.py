@@ -14,11 +14,11 @@ def test_maxrss_units(monkeypatch):
     assert rn.maxrss_mib(3 * 1024 * 1024) == 3
 
 
-def test_strip_run_metadata_keeps_what_readers_see():
+def test_strip_run_noise_keeps_what_readers_see():
     nb = {"metadata": {"papermill": {"duration": 1.0}, "kernelspec": {"name": "python3"}},
           "cells": [{"metadata": {"papermill": {}, "execution": {}, "tags": []}},
                     {"metadata": {"tags": ["keep"]}}]}
-    out = rn.strip_run_metadata(nb)
+    out = rn.strip_run_noise(nb)
     assert out["metadata"] == {"kernelspec": {"name": "python3"}}
     assert out["cells"][0]["metadata"] == {}
     assert out["cells"][1]["metadata"] == {"tags": ["keep"]}
@@ -29,7 +29,7 @@ def test_stream_chunks_are_merged_as_jupyter_shows_them():
     nb = {"metadata": {}, "cells": [{"metadata": {}, "outputs": [
         out("stdout", ["a\n"]), out("stdout", "b\n"), out("stderr", "w\n"), out("stdout", "c\n"),
         {"output_type": "display_data", "data": {}}, out("stdout", "d\n")]}]}
-    outputs = rn.strip_run_metadata(nb)["cells"][0]["outputs"]
+    outputs = rn.strip_run_noise(nb)["cells"][0]["outputs"]
     assert [(o["output_type"], o.get("text")) for o in outputs] == [
         ("stream", "a\nb\n"), ("stream", "w\n"), ("stream", "c\n"), ("display_data", None),
         ("stream", "d\n")]
