@@ -32,7 +32,6 @@ POLICIES = {
 
 
 def workloads():
-    import torch
     from torch import nn
 
     def block(conv, bn, c_in, c_out, **kw):
