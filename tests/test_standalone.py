@@ -83,7 +83,7 @@ def test_a_failed_fetch_says_what_is_missing_and_how_to_get_it(notebook, tmp_pat
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "")
     with pytest.raises(CellExecutionError) as info:
         execute_in(tmp_path, notebook)
-    message = str(info.value)
+    message = re.sub(r"\x1b\[[0-9;]*m", "", str(info.value))  # IPython colours the error name
     error_line = message.strip().splitlines()[-1]
     assert re.match(r"(FileNotFoundError|RuntimeError)\b", error_line), (
         f"the notebook's own clear error was expected, got: {error_line[:300]}")
