@@ -5,7 +5,9 @@ kernel's peak memory can be read from that child's rusage once the kernel has
 exited. On success the executed notebook replaces the committed one (with
 papermill's per-cell timestamps stripped, so a rerun only changes what a
 reader sees). On failure the committed notebook is left alone, the executed
-copy goes to ci/failed/, and the failing cell is named.
+copy goes to ci/failed/, and the failing cell is named. After a successful run the
+student copies, the workshop guide's timings and the README's errata index are regenerated
+(ci/teaching_guide.py).
 
     python ci/run_notebooks.py                 # all notebooks in notebooks/
     python ci/run_notebooks.py notebooks/01_*  # some of them
@@ -69,6 +71,27 @@ def strip_run_noise(nb: dict) -> dict:
     return nb
 
 
+def section_timings(nb: dict, slowest: int = 3) -> dict:
+    """Seconds per `## ` section and the slowest code cells, from papermill's per-cell durations
+    (read before strip_run_noise drops them; docs/teaching.md shows them)."""
+    sections, cells, title = {"(title and setup)": 0.0}, [], "(title and setup)"
+    for i, cell in enumerate(nb.get("cells", [])):
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            for line in source.splitlines():
+                if line.startswith("## "):
+                    title = line[3:].strip()
+                    sections.setdefault(title, 0.0)
+            continue
+        seconds = (cell.get("metadata", {}).get("papermill", {}).get("duration")) or 0.0
+        sections[title] += seconds
+        first = next((ln for ln in source.splitlines() if ln.strip()), "")
+        cells.append({"cell": i, "seconds": round(seconds, 1), "section": title, "first_line": first[:100]})
+    cells.sort(key=lambda c: -c["seconds"])
+    return {"sections": [{"title": t, "seconds": round(s, 1)} for t, s in sections.items()],
+            "slowest_cells": cells[:slowest]}
+
+
 def execute_one(path: Path, failed_dir: Path = FAILED) -> dict:
     """Run in the child process: execute one notebook, report as a dict."""
     import nbformat
@@ -91,6 +114,7 @@ def execute_one(path: Path, failed_dir: Path = FAILED) -> dict:
     result["peak_mib"] = round(maxrss_mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
     if result["status"] == "ok":
         nb = nbformat.read(out, as_version=4)
+        result.update(section_timings(nb))
         nb = strip_run_noise(nb)
         nbformat.write(nb, path)
         out.unlink()
@@ -150,7 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
           f"python {platform.python_version()}")
     LAST_RUN.write_text(json.dumps(rows, indent=1) + "\n")
-    return 0 if all(r["status"] == "ok" for r in rows) else 1
+    ok = all(r["status"] == "ok" for r in rows)
+    if ok:
+        regenerate_teaching_kit(rows)
+    return 0 if ok else 1
+
+
+def regenerate_teaching_kit(rows: list[dict]) -> None:
+    """After a successful run: the student copies, the workshop guide's timings and the README's
+    errata index (ci/teaching_guide.py). A failure here is reported, not fatal: the tests
+    (tests/test_teaching_kit.py) fail on whatever is left stale."""
+    print()
+    try:
+        import teaching_guide
+
+        for line in teaching_guide.regenerate_all(rows):
+            print(line)
+    except Exception as exc:  # a broken guide block must not hide a good run's table
+        print(f"teaching kit NOT regenerated ({type(exc).__name__}: {exc}); "
+              "fix it and run: python ci/teaching_guide.py --all", file=sys.stderr)
 
 
 if __name__ == "__main__":
