@@ -28,9 +28,9 @@ REQUIREMENTS = ROOT / "requirements.txt"
 TIMINGS = ROOT / "docs" / "teaching" / "timings.json"
 README = ROOT / "README.md"
 PYTHON = (3, 11)
-# benchmark() on the reference machine, as CPU time (`--benchmark-only`), the best of 6 runs spread
-# over 20 minutes: the machine was shared by ~8 users then (load 8-14 on 2 cores), so wall-clock
-# times measured their load (4-5 s); one thread's CPU time is what an idle machine takes.
+# benchmark() on the reference machine as CPU time (`--benchmark-only`), the best of 28 runs over
+# 80 minutes (median 0.38 s): the machine was shared by ~8 users then (load 4-15 on 2 cores), so
+# wall-clock times measured their load (1-8 s); one thread's CPU time is what an idle machine takes.
 REFERENCE = {"seconds": 0.318, "date": "2026-11-28",
              "machine": "x86-64, 2 cores (AMD EPYC, KVM), Debian 12, Python 3.11.7, torch 2.14.1"}
 SLOW, TOO_SLOW = 3.0, 6.0  # times the reference: warn above SLOW, not ready above TOO_SLOW

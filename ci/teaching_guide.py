@@ -216,14 +216,15 @@ def _gh_anchor(heading: str) -> str:
 
 def _schedule(blocks: list[tuple[str, str, int, str]], lunch: bool) -> tuple[str, int]:
     """Clock times for (block, what, minutes, cpu) rows from 09:00, with a 15-min break after
-    90 min of work and, in a full day, a 60-min lunch at the first boundary after 12:00."""
+    90 min of work (none before the last block) and, in a full day, a 60-min lunch at the first
+    boundary after 12:00."""
     t, since_break, lunched, rows = 9 * 60, 0, not lunch, []
     clock = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
     for k, (block, what, minutes, cpu) in enumerate(blocks):
         if k and not lunched and t >= 12 * 60:
             rows.append(f"| {clock(t)} | **lunch** | | |")
             t, since_break, lunched = t + 60, 0, True
-        elif k and since_break >= 90:
+        elif k and since_break >= 90 and k < len(blocks) - 1:  # no break just before the wrap-up
             rows.append(f"| {clock(t)} | *break* | | |")
             t, since_break = t + 15, 0
         rows.append(f"| {clock(t)} | {block} | {_cell(what)} | {cpu} |")
