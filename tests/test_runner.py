@@ -36,12 +36,13 @@ def test_stream_chunks_are_merged_as_jupyter_shows_them():
 
 
 def test_table_lists_every_notebook_and_the_total():
-    rows = [{"notebook": "01_a.ipynb", "status": "ok", "seconds": 12.34, "peak_mib": 1234},
+    rows = [{"notebook": "01_a.ipynb", "status": "ok", "seconds": 12.34, "cpu_seconds": 20.06,
+             "peak_mib": 1234},
             {"notebook": "02_b.ipynb", "status": "FAILED", "seconds": None, "peak_mib": None}]
     table = rn.format_table(rows)
-    assert "| 01_a.ipynb | ok | 12.3 | 1,234 |" in table
-    assert "| 02_b.ipynb | FAILED |  |  |" in table
-    assert table.splitlines()[-1] == "| **total** | | 12.3 | |"
+    assert "| 01_a.ipynb | ok | 12.3 | 20.1 | 1,234 |" in table
+    assert "| 02_b.ipynb | FAILED |  |  |  |" in table
+    assert table.splitlines()[-1] == "| **total** | | 12.3 | 20.1 | |"
 
 
 def tiny_notebook(path, *sources):
