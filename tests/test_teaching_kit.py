@@ -65,7 +65,8 @@ def synthetic(solution_cells=None, after=None):
            "see the\n> cell above.\n\nThe corrected code:"),
         md("## 2. Summary (小结)\n\n- **bold rule**"),
         md("## 3. Exercises (练习)\n\n1. **Double it.** Compute 2y.\n2. **Name it.** Store it as `z`."
-           "\n\nSolutions are in the next section."),
+           "\n\nSolutions are in the next section, collapsed: in JupyterLab click the bar left of a "
+           "cell (or\nView → Expand All Code), in Colab click \"Show code\"."),
         md("## 4. Solutions (答案)"),
         *(solution_cells if solution_cells is not None else [
             md("**Solution 1.** Multiply.", tags=["solution"]),
@@ -132,6 +133,10 @@ def test_student_copy_differs_only_in_solutions_and_outputs(nb_path):
         if student.is_solution(a):
             assert student.is_solution(b) and b.source != a.source, f"cell {i}: solution not replaced"
             continue
+        if a.cell_type == "markdown" and student.EXERCISES_HEADING.search(a.source):
+            assert "collapsed" in a.source and "collapsed" not in b.source, f"cell {i}: exercises note"
+            assert b.source.startswith(a.source.split("Solutions are in the next section")[0].rstrip())
+            continue
         strip = lambda c: {k: v for k, v in c.items() if k not in ("outputs", "execution_count")}  # noqa: E731
         assert strip(a) == strip(b), f"cell {i} differs but is no solution cell"
 
@@ -182,7 +187,12 @@ def test_make_student_replaces_solutions_only():
     assert "source_hidden" not in json.dumps(copy.cells[9].metadata)
     assert "cellView" not in copy.cells[9].metadata
     for i in range(8):
-        assert copy.cells[i].source == nb.cells[i].source
+        if i != 6:  # the Exercises cell: its note about collapsed solutions is rewritten
+            assert copy.cells[i].source == nb.cells[i].source
+    assert "collapsed" in nb.cells[6].source and "collapsed" not in by_source[6]
+    assert by_source[6].endswith("the worked solutions are in the full notebook, "
+                                 "[`09_test.ipynb`](../09_test.ipynb).")
+    assert by_source[6].startswith("## 3. Exercises (练习)\n\n1. **Double it.**")
     assert nb.cells[9].source.startswith("# @title"), "the input notebook was changed"
 
 
