@@ -40,7 +40,8 @@ def fetch_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def execute_in(folder: Path, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    NotebookClient(nb, timeout=300, kernel_name="python3",
+    # startup_timeout: nbclient's 60 s default was once exceeded on a 2-core machine at load 8
+    NotebookClient(nb, timeout=300, startup_timeout=180, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()
     return nb
 
