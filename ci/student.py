@@ -2,8 +2,10 @@
 
 A student copy is its notebook with every output cleared and every solution cell (cell tag
 `solution`, after the `## N. Solutions (答案)` heading) replaced by a short stub that leaves the
-notebook runnable; every other cell is kept as it is. The copies are committed, so a workshop link
-works without a build step; the runner regenerates them after a successful run.
+notebook runnable, and the Exercises cell's last paragraph (where the collapsed solutions are)
+saying where the worked solutions are instead; every other cell is kept as it is. The copies are
+committed, so a workshop link works without a build step; the runner regenerates them after a
+successful run.
 
     python ci/student.py            # (re)write notebooks/student/
     python ci/student.py --check    # exit 1 if a copy is stale or a notebook would leak an answer
@@ -37,7 +39,8 @@ README_TEXT = """\
 # Student copies
 
 Each notebook of the series with its outputs cleared and the worked solutions replaced by an
-empty cell for your own answer. Everything else is the same notebook: run it top to bottom, then
+empty cell for your own answer. Everything else is the same notebook, but for one sentence that
+says where the worked solutions are: run it top to bottom, then
 do the exercises at the end. The full notebooks, with every output and the solutions, are one
 folder up (`../NN_*.ipynb`).
 
