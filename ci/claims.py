@@ -287,7 +287,8 @@ def render(ledger: dict) -> str:
         for e in rows:
             where = ", ".join(link(places[k]) for k in e["where"]) or "–"
             verdict = VERDICTS[e["verdict"]]
-            verdict = f"**{verdict}**" if e["verdict"] == "wrong" else verdict
+            if e["verdict"] == "wrong":  # the erratum sits in the first section named
+                verdict = f"**{verdict}** ([erratum]({link(places[e['where'][0]]).split('](', 1)[1]})"
             lines.append(f"| {e['id']} | {_cell(quote(e))} | {_cell(e['en'])} | {verdict} "
                          f"| {_cell(e['note'])} | {_cell(where)} |")
         lines.append("")

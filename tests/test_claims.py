@@ -160,6 +160,7 @@ def test_render_counts_links_and_escapes():
     assert "[09 › A subsection](../notebooks/09_test.ipynb#A-subsection)" in text
     assert "Does nothing \\| at all." in text  # a | inside a cell is escaped
     assert "`import torch` … `print(x)`" in text
+    assert "| **wrong** ([erratum](../notebooks/09_test.ipynb#1.-Shapes-by-hand-%28" in text
     assert '<a id="s2"></a>' in text and "## 2. 第二节 — 2. Two" in text
 
 
