@@ -7,7 +7,7 @@ papermill's per-cell timestamps stripped, so a rerun only changes what a
 reader sees). On failure the committed notebook is left alone, the executed
 copy goes to ci/failed/, and the failing cell is named. After a successful run the
 student copies, the workshop guide's timings and the README's errata index are regenerated
-(ci/teaching_guide.py).
+(workshop/teaching_guide.py).
 
     python ci/run_notebooks.py                 # all notebooks in notebooks/
     python ci/run_notebooks.py notebooks/01_*  # some of them
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+WORKSHOP = ROOT / "workshop"  # the workshop kit: student copies, guide (regenerated after a run)
 NOTEBOOKS = ROOT / "notebooks"
 FAILED = ROOT / "ci" / "failed"
 LAST_RUN = ROOT / "ci" / "last-run.json"
@@ -192,17 +193,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def regenerate_teaching_kit(rows: list[dict]) -> None:
     """After a successful run: the student copies, the workshop guide's timings and the README's
-    errata index (ci/teaching_guide.py). A failure here is reported, not fatal: the tests
+    errata index (workshop/teaching_guide.py). A failure here is reported, not fatal: the tests
     (tests/test_teaching_kit.py) fail on whatever is left stale."""
     print()
     try:
+        if str(WORKSHOP) not in sys.path:
+            sys.path.insert(0, str(WORKSHOP))
         import teaching_guide
 
         for line in teaching_guide.regenerate_all(rows):
             print(line)
     except Exception as exc:  # a broken guide block must not hide a good run's table
         print(f"teaching kit NOT regenerated ({type(exc).__name__}: {exc}); "
-              "fix it and run: python ci/teaching_guide.py --all", file=sys.stderr)
+              "fix it and run: python workshop/teaching_guide.py --all", file=sys.stderr)
 
 
 if __name__ == "__main__":

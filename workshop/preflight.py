@@ -1,7 +1,7 @@
 """Pre-flight check: is this laptop ready for the workshop? One verdict, and an exit status.
 
-    .venv/bin/python ci/preflight.py            # from the repository folder, after bash ci/setup.sh
-    .venv/bin/python ci/preflight.py --no-benchmark
+    .venv/bin/python workshop/preflight.py            # from the repository folder, after bash ci/setup.sh
+    .venv/bin/python workshop/preflight.py --no-benchmark
 
 It checks the Python version, every pin of requirements.txt against the installed version, the
 data cache (present, sha256 as in ci/seed_data.py), whether this platform can install the pins at
@@ -22,6 +22,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ci"))  # seed_data: the data manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements.txt"
@@ -69,7 +71,7 @@ def _rosetta() -> bool:
 
 
 def check_platform(system=None, machine=None, mac_version=None, rosetta=None) -> Check:
-    """Can this platform install the pins? (from ci/offline_kit.py's RESOLVES, checked with pip)"""
+    """Can this platform install the pins? (from workshop/offline_kit.py's RESOLVES, checked with pip)"""
     from offline_kit import PLATFORMS, RESOLVES
 
     system = system or platform.system()

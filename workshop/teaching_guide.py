@@ -8,10 +8,10 @@ docs/teaching.md is hand-written text with generated parts between marker lines
   * docs/teaching/NN.yml: hand-written notes per notebook (goals, prerequisites, exercise levels,
     common questions, minutes in the workshop plans). A new notebook needs one (copy 01.yml).
 
-    python ci/teaching_guide.py                   # rewrite the generated parts of docs/teaching.md
-    python ci/teaching_guide.py --check           # exit 1 if anything is stale or missing
-    python ci/teaching_guide.py --all             # also the student copies and the errata index
-    python ci/teaching_guide.py --merge-last-run  # first take ci/last-run.json's timings
+    python workshop/teaching_guide.py                   # rewrite the generated parts of docs/teaching.md
+    python workshop/teaching_guide.py --check           # exit 1 if anything is stale or missing
+    python workshop/teaching_guide.py --all             # also the student copies and the errata index
+    python workshop/teaching_guide.py --merge-last-run  # first take ci/last-run.json's timings
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ import re
 import sys
 from pathlib import Path
 
-import errata
-import student
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ci"))
+import errata  # noqa: E402 (ci/: the README's errata index)
+import student  # noqa: E402
 
 ROOT = student.ROOT
 DOCS = ROOT / "docs"
@@ -55,7 +56,7 @@ def read_timings(path: Path = TIMINGS) -> dict:
 
 def write_timings(entries: dict, path: Path = TIMINGS) -> None:
     data = {"_generated_by": "ci/run_notebooks.py after a successful run (per notebook; "
-                             "python ci/teaching_guide.py --merge-last-run): do not edit",
+                             "python workshop/teaching_guide.py --merge-last-run): do not edit",
             "notebooks": dict(sorted(entries.items()))}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
@@ -240,7 +241,7 @@ def _cpu(b: Book) -> str:
 
 
 def plan_blocks(books: list[Book], key: str) -> list[tuple[str, str, int, str]]:
-    start = [("Welcome; pre-flight check; student copies open", "`python ci/preflight.py` on every "
+    start = [("Welcome; pre-flight check; student copies open", "`python workshop/preflight.py` on every "
               "laptop (it was sent the week before); Colab links for those it sends there",
               30 if key == "full_day" else 20, "")]
     rows = []
@@ -396,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         todo = problems()
         if not update_guide(check=True):
-            todo.append("docs/teaching.md is stale (run: python ci/teaching_guide.py)")
+            todo.append("docs/teaching.md is stale (run: python workshop/teaching_guide.py)")
         todo += student.stale()
         for p in todo:
             print(f"STALE/MISSING {p}", file=sys.stderr)
