@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from nbcheck import python_source, timing_asserts
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -80,9 +81,7 @@ def test_title_and_sections_carry_the_chinese_heading(nb):
 IGNORE = "nbval-ignore-output"
 CONTRIBUTING = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 UNIX_ONLY = {"resource", "fcntl", "termios", "pwd", "grp"}
-TIMING_NAME = r"\w*(?:seconds|secs|elapsed|_time|duration)\w*"
-WALL_CLOCK_ASSERT = re.compile(rf"^\s*assert\b[^/\n]*\b{TIMING_NAME}\s*[<>]=?\s*[\d.]+|"
-                               rf"^\s*assert\b[^/\n]*\b[\d.]+\s*[<>]=?\s*{TIMING_NAME}\b", re.M)
+
 
 
 def tags(cell: dict) -> list[str]:
@@ -136,16 +135,13 @@ def test_ignored_outputs_are_backed_by_asserts(nb):
         assert any(re.search(r"^\s*assert ", src(c), re.M) for c in cells), "no assert anywhere"
 
 
-def test_no_wall_clock_asserts(nb):
-    """Time is measured by the runner; an assert against fixed seconds fails on a slower laptop."""
-    for i, c in enumerate(code_cells(load(nb))):
-        hit = WALL_CLOCK_ASSERT.search(src(c))
-        assert hit is None, f"code cell {i}: wall-clock assert {hit.group(0).strip()!r}"
-
-
-def python_source(source: str) -> str:
-    """Cell source as plain Python: IPython magics and shell escapes become `pass`."""
-    return "\n".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line) for line in source.splitlines())
+def test_no_assert_on_a_time_or_a_timing_ratio(nb):
+    """Time is measured by the runner; an assert on seconds fails on a slower laptop, and one on a
+    ratio of two timings fails when another program shares the cores (CONTRIBUTING.md). Print the
+    measurement with a verdict computed from it instead (what counts as a timing: ci/nbcheck.py)."""
+    found = timing_asserts([src(c) for c in code_cells(load(nb))])
+    assert not found, "asserts on timings (print a verdict instead): " + "; ".join(
+        f"code cell {k}: {text}" for k, text in found)
 
 
 def unguarded_unix_imports(source: str) -> set[str]:
@@ -222,19 +218,37 @@ def test_figures_are_small_pngs(nb):
 
 
 def test_ci_does_not_relax_nbval():
-    for script in (ROOT / "ci").glob("*.sh"):
+    for script in [*(ROOT / "ci").glob("*.sh"), *(ROOT / "workshop").glob("*.sh")]:
         assert "nbval-lax" not in script.read_text()
     assert (ROOT / ".ci" / "run").read_text().count("ci/test.sh") == 1
 
 
 def test_the_checkers_themselves():
     """The rules above catch what they are meant to, and let the allowed forms through."""
-    assert WALL_CLOCK_ASSERT.search("assert cnn_seconds < 120")
-    assert WALL_CLOCK_ASSERT.search("    assert train_time <= 90.5, t")
-    assert WALL_CLOCK_ASSERT.search("assert 60 > elapsed")
-    assert not WALL_CLOCK_ASSERT.search("assert t_pil / t_mem > 2")  # a ratio in one cell is fine
-    assert not WALL_CLOCK_ASSERT.search("assert t_mem < t_pil")
-    assert not WALL_CLOCK_ASSERT.search("assert acc >= 0.9")
+    refused = ["assert cnn_seconds < 120", "assert train_time <= 90.5, t", "assert 60 > elapsed",
+               "assert t_pil / t_mem > 2", "assert latency_ms < 5", "assert speedup > 1.5",
+               "assert np.median(overshare) > 1.5", 'assert cost["Conv3d"]["best_ms"] > 2 * base',
+               "assert time_share > 3 * flop_share", "assert all(s < 3 for s in step_seconds)"]
+    for line in refused:
+        assert timing_asserts([line]), line
+    # names that hold timings because of how they were computed, across cells
+    assert timing_asserts(["t0 = time.perf_counter()\nwork()\nt_a = time.perf_counter() - t0",
+                           "assert t_a < 1"])
+    best_of = ("def best_of(fn):\n    times = []\n    for _ in range(3):\n        t0 = time.perf_counter()\n"
+               "        fn()\n        times.append(time.perf_counter() - t0)\n    return min(times)")
+    assert timing_asserts([best_of, "t_pil, t_mem = best_of(f), best_of(g)\nr = t_pil / t_mem",
+                           "assert r > 2"])
+    assert timing_asserts(["for i, (med, best) in compare_latency(fns).items():\n    grid[i] = best",
+                           "sub = [g for g in grid]\nassert sub[-1] / sub[0] > 3"])
+    allowed = ["assert acc >= 0.9", "assert t_flops > s_flops", "assert abs(t_stat) > 2",
+               "assert np.all(np.diff(t_stretch) == 5)", 'assert changed["one image at a time"] > 0.01',
+               "assert flop_ratio > 10", 'assert best["acc"] > 0.8', "%timeit f()\nassert x > 1"]
+    for line in allowed:
+        assert not timing_asserts([line]), line
+    # a function returning (accuracy, seconds): only the seconds are a timing
+    train = "def train(m):\n    t0 = time.perf_counter()\n    return 0.9, time.perf_counter() - t0"
+    assert not timing_asserts([train, "acc, secs = train(m)\nassert acc > 0.8"])
+    assert timing_asserts([train, "acc, secs = train(m)\nassert secs > 0.8"])
     assert without_colab_body("if IN_COLAB:  # x\n    %pip install -q av==1\nA = 1\n") == (
         "if IN_COLAB:  # x\nA = 1\n")
     assert unguarded_unix_imports("import resource\n") == {"resource"}

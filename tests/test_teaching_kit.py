@@ -1,4 +1,5 @@
-"""The teaching kit: student copies, errata index, workshop guide, pre-flight check, offline kit.
+"""The workshop kit (workshop/: student copies, guide, pre-flight check, offline kit) and the
+README's errata index (ci/errata.py).
 
 Real notebooks are checked for staleness and conventions; the machinery is tested on small
 synthetic notebooks built in tmp_path. One test needs PyPI and skips without it.
@@ -112,10 +113,10 @@ def test_student_copies_are_up_to_date(tmp_path):
     student.write_all(NOTEBOOKS, out_dir=tmp_path)
     fresh = sorted(p.name for p in tmp_path.iterdir())
     committed = sorted(p.name for p in student.STUDENT.iterdir() if p.name != "__pycache__")
-    assert committed == fresh, "notebooks/student/ holds other files: run python ci/student.py"
+    assert committed == fresh, "notebooks/student/ holds other files: run python workshop/student.py"
     for name in fresh:
         assert (student.STUDENT / name).read_text(encoding="utf-8") == (tmp_path / name).read_text(
-            encoding="utf-8"), f"notebooks/student/{name} is stale: run python ci/student.py"
+            encoding="utf-8"), f"notebooks/student/{name} is stale: run python workshop/student.py"
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=IDS)
@@ -284,7 +285,7 @@ def test_split_claim_and_chinese_heading():
 
 # --- workshop guide -------------------------------------------------------------------------
 def test_guide_is_up_to_date():
-    assert tg.update_guide(check=True), "docs/teaching.md is stale: run python ci/teaching_guide.py"
+    assert tg.update_guide(check=True), "docs/teaching.md is stale: run python workshop/teaching_guide.py"
 
 
 def test_every_notebook_has_notes_and_fresh_timings():
@@ -512,7 +513,7 @@ def _pypi_reachable() -> bool:
 
 def test_pins_resolve_for_the_platforms_the_readme_names():
     """Network: the pinned packages have wheels for Linux x86-64, Windows x86-64 and macOS 14+ on
-    Apple silicon, and not for Intel Macs (ci/offline_kit.py --check does the full resolution)."""
+    Apple silicon, and not for Intel Macs (workshop/offline_kit.py --check does the full resolution)."""
     if not _pypi_reachable():
         pytest.skip("PyPI is not reachable from here: the platform check needs it")
     found = offline_kit.check_many(["linux-x86_64", "win-amd64", "macos-arm64", "macos-x86_64"], deps=False)
