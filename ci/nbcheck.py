@@ -216,3 +216,57 @@ def timing_asserts(sources: list[str]) -> list[tuple[int, str]]:
         for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
             found += [(k, text) for text in known.asserts(fn)]
     return found
+
+
+# --- figures quoted from another notebook (CONTRIBUTING.md: cross-notebook quotes) ------------
+NUMBER = re.compile(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?")
+# references, not figures: "notebook 01", "§4", "section 3", "exercise 2", "Table 1", "Eq. 2"
+REFERENCE = re.compile(r"(?i)(?:§|\bnotebooks?\s+|\bsections?\s+|\bexercises?\s+|\btable\s+|\beq\.?\s*|"
+                       r"\bfig(?:ure)?\.?\s*)\d+(?:[.–-]\d+)*")
+NOTEBOOK_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]"
+                           r"\(((?:\.\./|\./)?(?:notebooks/)?(\d\d)_[\w.-]+\.ipynb)(#[^)\s]*)?\)")
+
+
+def normal_number(token: str) -> str:
+    """A number as compared: no sign, no thousands separators, no trailing zeros after the point
+    (`1,619` = `1619`, `0.90` = `0.9`, `−8.1` = `8.1`)."""
+    t = token.lstrip("-−+").replace(",", "")
+    if "." in t:
+        t = t.rstrip("0").rstrip(".")
+    return t.lstrip("0") or "0" if not t.startswith("0.") else t
+
+
+def numbers(text: str) -> list[str]:
+    """The figures in a text, references to notebooks and sections left out."""
+    return [m.group(0).rstrip(",") for m in NUMBER.finditer(REFERENCE.sub(" ", text))]
+
+
+def output_text(nb: dict) -> str:
+    """What a notebook prints: stream text, text/plain and text/markdown outputs."""
+    parts = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                text = out.get("text", "")
+                parts.append(text if isinstance(text, str) else "".join(text))
+            for mime in ("text/plain", "text/markdown"):
+                data = out.get("data", {}).get(mime)
+                if data is not None:
+                    parts.append(data if isinstance(data, str) else "".join(data))
+    return "\n".join(parts)
+
+
+def printed_numbers(nb: dict) -> set[str]:
+    return {normal_number(t) for t in NUMBER.findall(output_text(nb))}
+
+
+def missing_numbers(text: str, printed: set[str]) -> list[str]:
+    """The figures of a quote that the quoted notebook does not print."""
+    return [t for t in numbers(text) if normal_number(t) not in printed]
+
+
+def cross_quotes(markdown: str, own: str) -> list[tuple[str, str]]:
+    """(link text, two-digit number of the linked notebook) for each Markdown link to another
+    notebook whose text holds a figure."""
+    return [(m.group(1), m.group(3)) for m in NOTEBOOK_LINK.finditer(markdown)
+            if m.group(3) != own and numbers(m.group(1))]
