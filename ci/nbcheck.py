@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 
 STRONG = re.compile(r"(?i)^(?:\w*_)?(?:ms|us|ns|secs?|seconds?|elapsed|durations?|latenc(?:y|ies)|"
                     r"speed_?ups?|slow_?downs?|overshares?|throughputs?|fps|wall|times?|timings?|timed|"
@@ -270,3 +271,79 @@ def cross_quotes(markdown: str, own: str) -> list[tuple[str, str]]:
     notebook whose text holds a figure."""
     return [(m.group(1), m.group(3)) for m in NOTEBOOK_LINK.finditer(markdown)
             if m.group(3) != own and numbers(m.group(1))]
+
+
+# --- names a sequence of cells needs (workshop skip paths) -----------------------------------
+IPYTHON_NAMES = {"display", "get_ipython", "In", "Out", "_", "__", "___", "exit", "quit"}
+
+
+def _global_refs(table: symtable.SymbolTable) -> set[str]:
+    """Names a nested scope (and the scopes inside it) reads from the module's globals."""
+    found = {s.get_name() for s in table.get_symbols() if s.is_referenced() and s.is_global()}
+    for child in table.get_children():
+        found |= _global_refs(child)
+    return found
+
+
+def _global_writes(table: symtable.SymbolTable) -> set[str]:
+    found = {s.get_name() for s in table.get_symbols() if s.is_declared_global() and s.is_assigned()}
+    for child in table.get_children():
+        found |= _global_writes(child)
+    return found
+
+
+def cell_names(source: str) -> tuple[set[str], set[str], dict[str, set[str]]] | None:
+    """(names the cell defines at module level, names it reads when it runs, and for each function
+    or class it defines the global names its body reads when called), or None if it does not parse."""
+    try:
+        top = symtable.symtable(python_source(source), "<cell>", "exec")
+    except SyntaxError:
+        return None
+    defined = {s.get_name() for s in top.get_symbols()
+               if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    reads = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    deferred: dict[str, set[str]] = {}
+    for child in top.get_children():
+        if child.get_type() == "function" and child.get_name() not in ("lambda", "listcomp", "setcomp",
+                                                                         "dictcomp", "genexpr"):
+            deferred.setdefault(child.get_name(), set()).update(_global_refs(child))
+            defined |= _global_writes(child)
+        elif child.get_type() == "class":
+            body = {s.get_name() for s in child.get_symbols() if s.is_referenced() and s.is_global()}
+            reads |= body  # a class body runs when the class is defined
+            methods = [_global_refs(m) for m in child.get_children()]
+            deferred.setdefault(child.get_name(), set()).update(*methods)
+        else:  # lambdas and comprehensions at module level run (or may run) right away
+            reads |= _global_refs(child)
+    return defined, reads, deferred
+
+
+def undefined_names(sources: list[str], known: set[str] = frozenset()) -> list[tuple[int, list[str]]]:
+    """For cells run in this order, the names each one needs (directly, or through a function or
+    class of an earlier cell that it calls) that no earlier cell, nor the cell itself, defines.
+    `known`: names defined before the first cell (none by default)."""
+    import builtins
+
+    defined = set(known) | set(dir(builtins)) | IPYTHON_NAMES
+    deferred: dict[str, set[str]] = {}
+    problems = []
+    for k, source in enumerate(sources):
+        parsed = cell_names(source)
+        if parsed is None:
+            continue
+        own, reads, own_deferred = parsed
+        for name, needs in own_deferred.items():
+            deferred[name] = set(needs)
+        needed, todo, seen = set(), list(reads), set()
+        while todo:  # a call of a function needs what its body reads, and so on
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            needed.add(name)
+            todo += deferred.get(name, ())
+        missing = sorted(n for n in needed - defined - own)
+        if missing:
+            problems.append((k, missing))
+        defined |= own
+    return problems

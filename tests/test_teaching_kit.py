@@ -17,11 +17,13 @@ import zipfile
 from pathlib import Path
 
 import errata
+import minutes
 import nbformat
 import offline_kit
 import preflight
 import pytest
 import run_notebooks as rn
+import skip_paths
 import student
 import teaching_guide as tg
 from nbclient import NotebookClient
@@ -294,10 +296,105 @@ def test_every_notebook_has_notes_and_fresh_timings():
 
 
 def test_plans_fit_a_half_and_a_full_day():
+    """The plans add up the sections' walkthrough minutes (from the notebooks' content) and the
+    exercises' minutes; the half day fits 3½ hours with its break, the full day 8½ with lunch."""
     books = tg.books()
     for key, limit in [("half_day", tg.HALF_DAY_LIMIT), ("full_day", tg.FULL_DAY_LIMIT)]:
-        _, total = tg._schedule(tg.plan_blocks(books, key), lunch=key == "full_day")
-        assert total <= limit, f"the {key} plan takes {total} min: shorten workshop.{key} in docs/teaching/"
+        blocks = tg.plan(books, key)
+        assert blocks, f"no notebook is in the {key} plan"
+        _, total = tg._schedule(tg.plan_rows(blocks, key), lunch=key == "full_day")
+        assert total <= limit, (f"the {key} plan takes {total} min (limit {limit}): take a section or an "
+                                f"exercise out of workshop.{key} in docs/teaching/NN.yml")
+        for b in blocks:
+            assert b.minutes() >= sum(b.book.exercise_minutes(k) for k in b.exercises) + 5
+
+
+PLAN_PATHS = [(key, book, sections, exercises) for key, chosen in tg.plans().items()
+              for book, sections, exercises in chosen]
+
+
+@pytest.mark.parametrize("key, book, sections, exercises", PLAN_PATHS,
+                         ids=[f"{k}-{b.name[:2]}" for k, b, _, _ in PLAN_PATHS])
+def test_skip_paths_run_without_the_skipped_sections(key, book, sections, exercises):
+    """Each plan runs its notebook's setup, data and helper cells, then only the sections it takes
+    (and the solutions of its exercises): every name those cells read must be defined on that path.
+    (Static, with symtable; `python workshop/skip_paths.py --execute` runs the paths for real.)"""
+    cells = skip_paths.path_cells(book.nb, sections, exercises)
+    problems = skip_paths.static_problems(book.nb, cells)
+    assert not problems, f"{key} plan, {book.name}: " + "; ".join(problems) + (
+        ". Move what later sections use into an early helpers cell "
+        "(`# extra code – helpers used in later sections`), or change the plan")
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=IDS)
+def nb_block(request):
+    return request.param, tg.read_block(request.param)
+
+
+def test_every_notebook_has_3_to_5_teaching_tips(nb_block):
+    path, block = nb_block
+    problems = tg.tips_problems(block, path.name)
+    assert not problems, problems[0]
+
+
+def test_walkthrough_minutes_from_content():
+    nb = synthetic()
+    nb.cells[3].outputs.append(nbformat.v4.new_output("display_data", data={"image/png": "iVBO"}))
+    content = dict(minutes.section_content(nb))
+    first = content["1. Shapes by hand (手写形状)"]
+    assert (first.code_cells, first.code_lines, first.figures) == (1, 2, 1)
+    assert first.words == minutes.prose_words(nb.cells[2].source) + minutes.prose_words(nb.cells[4].source)
+    setup = content["(title and setup)"]
+    assert setup.code_lines == 0 and setup.run_only_lines == 3, "the setup cell is run, not read"
+    r = minutes.RATES
+    assert first.minutes() == first.words / r["prose_wpm"] + 2 / r["code_lines_per_min"] + r[
+        "per_code_cell"] + r["per_figure"]
+    assert first.demo_minutes() == r["per_code_cell"] + r["per_figure"]
+    assert minutes.prose_words("A [link](http://x.org/a b) and `code`, <!-- hidden --> | 12 |") == 5
+    assert minutes.is_closing("3. Exercises (练习)") and not minutes.is_closing("2. Summary (小结)")
+
+
+def test_plan_blocks_choose_sections_and_fill_the_day(tmp_path):
+    blocks = tmp_path / "blocks"
+    blocks.mkdir()
+    path = write(synthetic(), tmp_path / "09_test.ipynb")
+    (blocks / "09.yml").write_text(
+        "goals: [g]\nprerequisites: [p]\n"
+        "exercises: [{level: basic, minutes: 5}, {level: basic, minutes: 7}]\n"
+        "questions: [{q: 'Why?', a: Because., section: Shapes by}]\n"
+        "workshop:\n  half_day: {demo: [1], exercises: [2]}\n"
+        "  full_day: {if_time: [Shapes by hand], exercises: [1, 2]}\n")
+    [book] = tg.books([path], {}, blocks)
+    nb = student.load(path)
+    assert tg.block_problems(nb, book.block, path.name) == []
+    half, = tg.plan([book], "half_day")
+    assert half.what() == "run 1 as a demo; exercise 2" and half.sections()[0] == "(title and setup)"
+    full, = tg.plan([book], "full_day")
+    assert full.added == ["1. Shapes by hand (手写形状)"], "an if_time section is taken when the day has room"
+    assert full.what() == "teach 1; exercises 1 and 2"
+    assert full.minutes() % 5 == 0 and full.minutes() >= 12
+    cells = skip_paths.path_cells(nb, full.sections(), full.exercises)
+    assert [nb.cells[i].source.split("\n")[0] for i in cells] == [
+        "import time", "y = x * 3", "# @title Solution 1", "# @title Solution 2", "assert z == 12"]
+    assert skip_paths.static_problems(nb, skip_paths.path_cells(nb, [], [1])) == [
+        "cell 9 (§4) needs y"], "solution 1 needs section 1's y"
+    bad = {"workshop": {"half_day": {"teach": [7, "nowhere", "Summary"], "exercises": [3]}}}
+    problems = tg.block_problems(nb, {**book.block, **bad}, path.name)
+    assert any("section 7, which matches 0 headings" in p for p in problems)
+    assert any("'nowhere', which matches 0 headings" in p for p in problems)
+    assert any("'Summary', which is taken (or left out) by every plan anyway" in p for p in problems)
+    assert any("exercise 3, which 09_test.ipynb lacks" in p for p in problems)
+    assert tg._numbers([1, 2, 3, 5]) == "1–3 and 5" and tg._numbers([2, 4, 6, 7]) == "2, 4, 6 and 7"
+
+
+def test_slow_cells_are_named_by_section_and_purpose():
+    nb = synthetic()
+    assert tg.slow_cell_purpose(nb, 1) == "the setup cell (importing PyTorch takes most of it)"
+    assert tg.slow_cell_purpose(nb, 9) == "the worked solution of exercise 1"
+    nb.cells[3].source = "for epoch in range(3):\n    loss.backward()"
+    assert tg.slow_cell_purpose(nb, 3) == "training (under “Text”)"
+    nb.cells[3].source = "# extra code – time the two loaders, best of 3\nbest_of(f)"
+    assert tg.slow_cell_purpose(nb, 3) == "time the two loaders, best of 3"
 
 
 def test_section_timings_from_papermill_metadata():
@@ -330,7 +427,7 @@ def test_timings_merge_render_and_go_stale(tmp_path):
     (blocks / "09.yml").write_text(
         "goals: [g]\nprerequisites: [p]\nexercises: [{level: basic, minutes: 5}]\n"
         "questions: [{q: 'Why?', a: Because., section: Shapes by}, {q: 'Where?', section: nowhere}]\n"
-        "workshop: {full_day: 30, half_day: 0}\n")
+        "workshop: {full_day: {teach: [1]}}\n")
     block = tg.read_block(path, blocks)
     problems = tg.block_problems(nb, block, path.name)
     assert "not valid YAML" in tg.block_problems(nb, {"_error": "not valid YAML: x"}, path.name)[0]
@@ -342,7 +439,9 @@ def test_timings_merge_render_and_go_stale(tmp_path):
     assert "| [1. Shapes by hand (手写形状)](../notebooks/09_test.ipynb#1.-Shapes-by-hand-%28" in text
     assert "| 1 | Double it | basic | 5 |" in text and "| 2 | Name it | — | — |" in text
     plans = tg.render_plans([book])
-    assert "left out: notebooks 09" in plans and "| 09:30 | [09 · A test notebook]" in plans
+    assert "left out: notebooks 09" in plans and "| 09:20 | [09 · A test notebook]" in plans
+    assert "| catching up re-runs |" in text and "| 1.0 s |" not in text
+    assert "(title and setup) | 1 min |" in text or "(title and setup) | 0 min |" in text
     nb.cells[3].source = "y = x * 30"
     assert "its code changed" in tg.timing_problems(nb, entry, path.name)[0]
 
