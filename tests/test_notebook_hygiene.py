@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import spoilers
 from nbcheck import (
     cross_quotes,
     missing_numbers,
@@ -201,6 +202,13 @@ def test_solutions_come_after_the_exercises_collapsed(nb):
             assert meta.get("jupyter", {}).get("source_hidden") is True, "solution code not collapsed"
             assert meta.get("cellView") == "form", "solution code not hidden in Colab (cellView form)"
             assert src(c).startswith("# @title Solution"), "start solution code with '# @title Solution k'"
+
+
+def test_solutions_behind_a_spoiler_boundary(nb):
+    """The worked solutions open collapsed in JupyterLab and Colab, under a spoiler note that
+    GitHub shows too (ci/spoilers.py writes it; CONTRIBUTING.md: how every notebook ends)."""
+    problems = spoilers.problems(load(nb))
+    assert not problems, "; ".join(problems) + " (run: python ci/spoilers.py)"
 
 
 def test_last_cell_reports_time_and_peak_memory(nb):

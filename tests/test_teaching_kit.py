@@ -24,6 +24,7 @@ import preflight
 import pytest
 import run_notebooks as rn
 import skip_paths
+import spoilers
 import student
 import teaching_guide as tg
 from nbclient import NotebookClient
@@ -127,7 +128,9 @@ def nb_path(request):
 
 
 def test_student_copy_differs_only_in_solutions_and_outputs(nb_path):
-    full, copy = student.load(nb_path), student.load(student.student_path(nb_path))
+    """Outputs, solutions, the Exercises note, and the spoiler boundary (ci/spoilers.py) aside."""
+    full = spoilers.remove(student.load(nb_path))
+    copy = student.load(student.student_path(nb_path))
     assert {k: v for k, v in copy.metadata.items() if k != "student_copy"} == full.metadata
     assert len(copy.cells) == len(full.cells)
     for i, (a, b) in enumerate(zip(full.cells, copy.cells, strict=True)):
@@ -197,6 +200,32 @@ def test_make_student_replaces_solutions_only():
                                  "[`09_test.ipynb`](../09_test.ipynb).")
     assert by_source[6].startswith("## 3. Exercises (练习)\n\n1. **Double it.**")
     assert nb.cells[9].source.startswith("# @title"), "the input notebook was changed"
+
+
+def test_spoiler_boundary_is_idempotent_and_left_out_of_student_copies(tmp_path):
+    nb = synthetic()
+    assert spoilers.problems(nb) == [
+        "the Solutions heading has no spoiler note",
+        "the Solutions heading lacks \"jp-MarkdownHeadingCollapsed\": true (JupyterLab)",
+        "metadata.colab.collapsed_sections does not list the Solutions heading (Colab)",
+        "the Exercises cell does not end with the note on where the solutions are"]
+    once = spoilers.apply(json.loads(json.dumps(nb)))
+    assert spoilers.problems(once) == []
+    twice = spoilers.apply(json.loads(json.dumps(once)))
+    assert twice == once, "applying it again changes nothing"
+    heading = once["cells"][7]
+    assert heading["source"].startswith("## 4. Solutions (答案)\n\n> **Spoiler: worked solutions below.**")
+    assert heading["metadata"]["jp-MarkdownHeadingCollapsed"] is True
+    assert once["metadata"]["colab"]["collapsed_sections"] == [heading["metadata"]["id"]]
+    assert once["cells"][6]["source"].endswith(spoilers.EXERCISES_NOTE)
+    assert [c["outputs"] for c in once["cells"] if c["cell_type"] == "code"] == [
+        c["outputs"] for c in nb.cells if c["cell_type"] == "code"], "outputs are not touched"
+    a = student.make_student(nbformat.from_dict(once), "09_test.ipynb")
+    b = student.make_student(nb, "09_test.ipynb")
+    assert student.dumps(a) == student.dumps(b), "the student copy has no boundary"
+    path = write(nbformat.from_dict(once), tmp_path / "09_test.ipynb")
+    assert spoilers.main(["--check", str(path)]) == 0
+    assert spoilers.main([str(path)]) == 0 and student.load(path) == nbformat.from_dict(once)
 
 
 def test_synthetic_student_copy_runs_top_to_bottom(tmp_path):

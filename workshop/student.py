@@ -2,8 +2,9 @@
 
 A student copy is its notebook with every output cleared and every solution cell (cell tag
 `solution`, after the `## N. Solutions (答案)` heading) replaced by a short stub that leaves the
-notebook runnable, and the Exercises cell's last paragraph (where the collapsed solutions are)
-saying where the worked solutions are instead; every other cell is kept as it is. The copies are
+notebook runnable, the Exercises cell's last paragraph (where the hidden solutions are) saying
+where the worked solutions are instead, and the spoiler boundary of the Solutions heading
+(ci/spoilers.py) taken out; every other cell is kept as it is. The copies are
 committed, so a workshop link works without a build step; the runner regenerates them after a
 successful run.
 
@@ -22,6 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ci"))
+import spoilers  # noqa: E402 (ci/: the spoiler boundary of the full notebooks)
 from nbread import (  # noqa: E402,F401 (re-exported: the workshop kit reads notebooks through here)
     EXERCISES_HEADING,
     NOTEBOOKS,
@@ -47,7 +49,7 @@ SOLUTION_MARK = re.compile(r"\*\*Solution (\d+)\.\*\*")
 TITLE_MARK = re.compile(r"^# @title Solution (\d+)")
 RUN_SUMMARY = "# extra code – how long this notebook took"
 # the Exercises cell's last paragraph in a full notebook (CONTRIBUTING.md), and its student version
-COLLAPSED_NOTE = re.compile(r"\n*Solutions are in the next section, collapsed:.*\Z", re.S)
+COLLAPSED_NOTE = spoilers.OLD_EXERCISES_NOTE
 STUDENT_NOTE = ("In this student copy the next section has an empty cell for each answer; the worked "
                 "solutions are in the full notebook, [`{source}`](../{source}).")
 README_TEXT = """\
@@ -171,7 +173,7 @@ def _stub_markdown(text: str, source_name: str) -> str:
 
 def make_student(nb: dict, source_name: str) -> dict:
     """The student copy of an executed notebook (the input is not changed)."""
-    nb = copy.deepcopy(nb)
+    nb = spoilers.remove(copy.deepcopy(nb))  # no spoiler boundary: the answers are empty cells
     nb["metadata"]["student_copy"] = {"generated_by": "python workshop/student.py",
                                       "source": f"../{source_name}"}
     current, stubbed = None, set()
