@@ -480,9 +480,9 @@ def test_runner_regenerates_the_kit_after_a_successful_run(tmp_path, monkeypatch
     monkeypatch.setattr(rn, "LAST_RUN", tmp_path / "last-run.json")
     monkeypatch.setattr(tg, "regenerate_all", lambda rows: calls.append(rows) or ["done"])
     ok = {"notebook": "09_test.ipynb", "status": "ok", "seconds": 1.0, "peak_mib": 1}
-    monkeypatch.setattr(rn, "run_child", lambda path: ok)
+    monkeypatch.setattr(rn, "run_child", lambda path, *args: ok)
     assert rn.main([str(tmp_path / "09_test.ipynb")]) == 0 and calls == [[ok]]
-    monkeypatch.setattr(rn, "run_child", lambda path: {**ok, "status": "FAILED", "error": "x"})
+    monkeypatch.setattr(rn, "run_child", lambda path, *args: {**ok, "status": "FAILED", "error": "x"})
     assert rn.main([str(tmp_path / "09_test.ipynb")]) == 1 and len(calls) == 1
 
 
@@ -557,7 +557,34 @@ def test_preflight_verdict_and_exit_status(monkeypatch, capsys):
 def test_preflight_checks_run_here_without_the_benchmark():
     checks = preflight.run_checks(bench=False)
     assert [c.what.split(":")[0].split()[0] for c in checks] == [
-        "Python", "Linux", "packages", "data", "device", "memory"] or sys.platform != "linux"
+        "Python", "Linux", "packages", "data", "device", "training", "memory"] or sys.platform != "linux"
+
+
+@pytest.mark.parametrize("env, cuda, mps, status, says", [
+    ({}, False, False, "ok", "will use cpu (CONV_NB_DEVICE is not set: the default)"),
+    ({}, True, False, "ok", "a CUDA GPU (Test GPU) is present and unused: to opt in, start Jupyter with "
+                            "CONV_NB_DEVICE=cuda"),
+    ({}, False, True, "ok", "an Apple GPU (mps) is present and unused: to opt in, start Jupyter with "
+                            "CONV_NB_DEVICE=mps"),
+    ({"CONV_NB_DEVICE": "cuda"}, True, False, "ok", "will use cuda (CONV_NB_DEVICE=cuda)"),
+    ({"CONV_NB_DEVICE": "cuda"}, False, True, "FAIL", "asks for cuda, which this machine lacks"),
+    ({"CONV_NB_DEVICE": "mps"}, False, False, "FAIL", "unset CONV_NB_DEVICE"),
+    ({"CONV_NB_DEVICE": "gpu"}, True, False, "FAIL", "not a device the notebooks know"),
+])
+def test_device_check_reports_what_the_notebooks_will_use(env, cuda, mps, status, says):
+    """The pre-flight says the device of the notebooks' setup cell (CONV_NB_DEVICE, default cpu),
+    never a GPU it merely found (issue 18: 'ok device: mps, the notebooks will use it')."""
+    c = preflight.check_device(env, cuda=cuda, cuda_name="Test GPU", mps=mps, threads=2)
+    assert c.status == status and says in c.line(), c.line()
+    assert preflight.notebook_device({}) == "cpu" and preflight.notebook_device(env) == env.get(
+        "CONV_NB_DEVICE", "cpu")
+
+
+def test_training_step_on_the_notebooks_device():
+    ok = preflight.check_training_step("cpu")
+    assert ok.status == "ok" and ok.what.startswith("training step on cpu: a small CNN trained one step")
+    bad = preflight.check_training_step("cuda:7")  # no such device here (nor, mostly, anywhere)
+    assert bad.status == "FAIL" and "unset CONV_NB_DEVICE" in bad.fix
 
 
 def test_benchmark_smoke():
