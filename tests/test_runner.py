@@ -3,9 +3,8 @@
 import json
 import sys
 
-import pytest
-
 import nbformat
+import pytest
 import run_notebooks as rn
 
 
