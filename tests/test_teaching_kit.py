@@ -468,7 +468,7 @@ def test_timings_merge_render_and_go_stale(tmp_path):
     assert "| [1. Shapes by hand (手写形状)](../notebooks/09_test.ipynb#1.-Shapes-by-hand-%28" in text
     assert "| 1 | Double it | basic | 5 |" in text and "| 2 | Name it | — | — |" in text
     plans = tg.render_plans([book])
-    assert "left out: notebooks 09" in plans and "| 09:20 | [09 · A test notebook]" in plans
+    assert "left out: notebook 09" in plans and "| 09:20 | [09 · A test notebook]" in plans
     assert "| catching up re-runs |" in text and "| 1.0 s |" not in text
     assert "(title and setup) | 1 min |" in text or "(title and setup) | 0 min |" in text
     nb.cells[3].source = "y = x * 30"

@@ -16,7 +16,14 @@ from and what was checked):
 A section shown as a *demo* (run, figures shown, nothing read aloud) counts its code cells and
 figures only.
 
-    python workshop/minutes.py        # the table per notebook and section
+    python workshop/minutes.py          # the table per notebook and section
+    python workshop/minutes.py --tts    # the prose read aloud by espeak-ng: counted words a minute
+
+RATES["prose_wpm"] = 90: presentations are paced at 100-150 spoken words a minute (120 taken here),
+and a notebook's counted words take more to say than plain English (numbers, formulas, identifiers):
+`--tts` reads plain English and each notebook's Markdown with espeak-ng at its rate 120; on
+2026-12-02 plain English came out at 134 words a minute and the notebooks at 96-108 counted words
+a minute, so 120 spoken words a minute are about 120 x 101 / 134 = 90 counted words.
 """
 
 from __future__ import annotations
@@ -114,7 +121,53 @@ def walkthrough_minutes(nb: dict, rates: dict = RATES) -> float:
     return sum(c.minutes(rates) for t, c in section_content(nb) if not is_closing(t))
 
 
-def main() -> int:
+PLAIN_ENGLISH = ("The quick brown fox jumps over the lazy dog and runs far away into the dark green "
+                 "forest today. ") * 30
+
+
+def speech_minutes(text: str, rate: int = 120) -> float:
+    """Minutes espeak-ng (voice en-us, `rate` words a minute as it counts them) takes to say text."""
+    import subprocess
+    import tempfile
+    import wave
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src_txt, wav = Path(tmp) / "text.txt", Path(tmp) / "speech.wav"
+        src_txt.write_text(text, encoding="utf-8")
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(rate), "-w", str(wav), "-f", str(src_txt)],
+                       check=True, capture_output=True)
+        with wave.open(str(wav)) as w:
+            return w.getnframes() / w.getframerate() / 60
+
+
+def spoken_prose(nb: dict) -> str:
+    """A notebook's Markdown as it would be read: no link targets, no markup, no Chinese headings."""
+    parts = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            t = re.sub(r"<!--.*?-->", " ", nbread.src(cell), flags=re.S)
+            t = re.sub(r"\]\([^)]*\)", "] ", t)
+            t = re.sub(r"[#*`|>\[\]_]", " ", t)
+            parts.append(re.sub(r"[\u3000-\u9fff\uff00-\uffef]+", " ", t))
+    return "\n\n".join(parts)
+
+
+def tts_check() -> int:
+    """Counted words a minute when espeak-ng reads each notebook's prose at its rate 120."""
+    plain = len(PLAIN_ENGLISH.split()) / speech_minutes(PLAIN_ENGLISH)
+    print(f"espeak-ng, voice en-us, rate 120: plain English {plain:.0f} words/min")
+    for path in nbread.discover():
+        nb = nbread.load(path)
+        words = sum(prose_words(nbread.src(c)) for c in nb["cells"] if c["cell_type"] == "markdown")
+        m = speech_minutes(spoken_prose(nb))
+        print(f"{path.name}: {words:,} counted words in {m:.1f} min = {words / m:.0f} counted words/min; "
+              f"at 120 spoken words/min: {120 * words / m / plain:.0f}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    if "--tts" in (sys.argv[1:] if argv is None else argv):
+        return tts_check()
     r = RATES
     print(f"rates: prose {r['prose_wpm']} words/min, code {r['code_lines_per_min']} lines/min, "
           f"{r['per_code_cell']} min per code cell, {r['per_figure']} min per figure")

@@ -319,15 +319,17 @@ class Block:
         return "; ".join(p for p in parts if p)
 
 
-def _numbers(ns: list) -> str:
-    """[1, 2, 3, 5] -> "1–3 and 5"; [2, 4, 6, 7] -> "2, 4, 6 and 7"."""
+def _numbers(ns: list, digits: int = 1) -> str:
+    """[1, 2, 3, 5] -> "1–3 and 5"; [2, 4, 6, 7] -> "2, 4, 6 and 7"; digits=2: "01–03 and 05"."""
     runs: list[list[int]] = []
     for x in sorted(x for x in ns if x is not None):
         if runs and x == runs[-1][-1] + 1:
             runs[-1].append(x)
         else:
             runs.append([x])
-    out = [f"{r[0]}–{r[-1]}" if len(r) > 2 else str(x) for r in runs for x in (r if len(r) <= 2 else r[:1])]
+    f = lambda x: f"{x:0{digits}d}"  # noqa: E731
+    out = [f"{f(r[0])}–{f(r[-1])}" if len(r) > 2 else f(x)
+           for r in runs for x in (r if len(r) <= 2 else r[:1])]
     return ", ".join(out[:-1]) + f" and {out[-1]}" if len(out) > 1 else (out[0] if out else "")
 
 
@@ -435,7 +437,8 @@ def render_plans(books: list[Book]) -> str:
                 "| time | block | what | minutes | computing, whole notebook (reference; a slow laptop) |",
                 "|---|---|---|---:|---|", table, "",
                 f"{total // 60} h {total % 60:02d} min with breaks, {content} min of it in the notebooks"
-                + (f"; left out: notebooks {', '.join(left)} (for self-study)" if left else "")
+                + (f"; left out: notebook{'s' if len(left) > 1 else ''} {_numbers([int(x) for x in left], 2)}"
+                   " (for self-study)" if left else "")
                 + (f". **Over the {fmt_min(limit)} limit: take out a section or an exercise.**"
                    if total > limit else "."), ""]
     return "\n".join(out).rstrip()
