@@ -82,7 +82,7 @@ def strip_run_noise(nb: dict) -> dict:
 def section_timings(nb: dict, slowest: int = 3) -> dict:
     """Seconds per `## ` section and the slowest code cells, from papermill's per-cell durations
     (read before strip_run_noise drops them; docs/teaching.md shows them)."""
-    sections, cells, title = {"(title and setup)": 0.0}, [], "(title and setup)"
+    sections, cells, title, ordinal = {"(title and setup)": 0.0}, [], "(title and setup)", -1
     for i, cell in enumerate(nb.get("cells", [])):
         source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown":
@@ -91,10 +91,12 @@ def section_timings(nb: dict, slowest: int = 3) -> dict:
                     title = line[3:].strip()
                     sections.setdefault(title, 0.0)
             continue
+        ordinal += 1
         seconds = (cell.get("metadata", {}).get("papermill", {}).get("duration")) or 0.0
         sections[title] += seconds
         first = next((ln for ln in source.splitlines() if ln.strip()), "")
-        cells.append({"cell": i, "seconds": round(seconds, 1), "section": title, "first_line": first[:100]})
+        cells.append({"cell": i, "code_cell": ordinal, "seconds": round(seconds, 1), "section": title,
+                      "first_line": first[:100]})
     cells.sort(key=lambda c: -c["seconds"])
     return {"sections": [{"title": t, "seconds": round(s, 1)} for t, s in sections.items()],
             "slowest_cells": cells[:slowest]}

@@ -9,6 +9,7 @@ worked solutions of those exercises (what a participant's answer needs).
 
     python workshop/skip_paths.py             # static: every name each path reads is defined on it
     python workshop/skip_paths.py --execute   # run each path in a fresh kernel (minutes; contributor)
+    python workshop/skip_paths.py --execute --plan half_day 03   # one plan, one notebook
 
 The static check (tests/test_teaching_kit.py runs it) reads the cells' names with Python's symtable:
 a name a cell reads, directly or through a function or class of an earlier cell that it calls,
@@ -97,10 +98,16 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--execute", action="store_true", help="run each path in a fresh kernel")
+    ap.add_argument("--plan", choices=tg.PLAN_KEYS, help="only this plan")
+    ap.add_argument("notebooks", nargs="*", help="only these notebooks (their numbers: 03 05)")
     args = ap.parse_args(argv)
     bad = 0
     for plan, chosen in tg.plans().items():
+        if args.plan and plan != args.plan:
+            continue
         for book, sections, exercises in chosen:
+            if args.notebooks and book.name[:2] not in args.notebooks:
+                continue
             cells = path_cells(book.nb, sections, exercises)
             label = (f"{plan}: {book.name} (sections {', '.join(short(s) for s in sections) or 'none'}; "
                      f"exercises {', '.join(map(str, exercises)) or 'none'}; {len(cells)} code cells)")

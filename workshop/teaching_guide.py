@@ -478,6 +478,18 @@ def slow_cell_purpose(nb: dict, i: int) -> str:
     return kind + (f" (under “{sentence.rstrip('.:')}”)" if sentence else "")
 
 
+def _slow_cell_index(nb: dict, record: dict) -> int | None:
+    """The cell a timings record names: by its place among the code cells (markdown cells may have
+    been added since the run; the code has not, or the timings would be stale)."""
+    code = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+    if isinstance(record.get("code_cell"), int) and record["code_cell"] < len(code):
+        return code[record["code_cell"]]
+    i = record.get("cell")
+    if isinstance(i, int) and i < len(nb["cells"]) and nb["cells"][i]["cell_type"] == "code":
+        return i
+    return None
+
+
 def render_book(b: Book) -> str:
     block = b.block or {}
     out = [f"### {b.title}", ""]
@@ -518,9 +530,8 @@ def render_book(b: Book) -> str:
                 + " (the plans above may add sections when the day has room).", ""]
     if b.fresh and b.entry.get("slowest_cells"):
         where = lambda t: f"§{t.split('.')[0]}, " if t[:1].isdigit() else ""  # noqa: E731
-        cells = "; ".join(f"{where(c['section'])}{slow_cell_purpose(b.nb, c['cell'])}: "
-                          f"{fmt_s(c['seconds'])}" for c in b.entry["slowest_cells"]
-                          if c["cell"] < len(b.nb["cells"]))
+        cells = "; ".join(f"{where(c['section'])}{slow_cell_purpose(b.nb, i)}: {fmt_s(c['seconds'])}"
+                          for c in b.entry["slowest_cells"] if (i := _slow_cell_index(b.nb, c)) is not None)
         out += [f"**Slowest cells** (start them, then talk): {cells}.", ""]
     levels = block.get("exercises") or []
     out += ["**Exercises**", "", "| # | exercise | level | minutes |", "|---:|---|---|---:|"]
