@@ -436,7 +436,7 @@ def test_section_timings_from_papermill_metadata():
         ("(title and setup)", 1.0), ("1. Shapes by hand (手写形状)", 3.0), ("2. Summary (小结)", 0.0),
         ("3. Exercises (练习)", 0.0), ("4. Solutions (答案)", 9.0 + 11 + 12 + 13)]
     assert [c["cell"] for c in out["slowest_cells"]] == [13, 12]
-    assert [c["code_cell"] for c in out["slowest_cells"]] == [6, 5]
+    assert [c["code_cell"] for c in out["slowest_cells"]] == [5, 4]
     nb.cells.insert(2, md("A note added after the run."))
     assert tg._slow_cell_index(nb, out["slowest_cells"][0]) == 14, "found by its place among code cells"
     assert tg._slow_cell_index(nb, {"cell": 2, "seconds": 1}) is None, "an old record naming no code cell"
