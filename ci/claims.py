@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 import errata
-import student
+import nbread as student  # notebook reading (shared with ci/errata.py)
 
 ROOT = student.ROOT
 SOURCE = ROOT / "docs" / "claims.yml"
