@@ -4,7 +4,8 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent / "ci"))
+sys.path.insert(0, str(Path(__file__).parent / "ci"))  # what CI and contributors run
+sys.path.insert(0, str(Path(__file__).parent / "workshop"))  # the workshop kit
 
 from run_notebooks import HEADLESS_ENV  # noqa: E402
 

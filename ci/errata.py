@@ -19,9 +19,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import student
+import nbread
 
-ROOT = student.ROOT
+ROOT = nbread.ROOT
 README = ROOT / "README.md"
 START = "<!-- errata-index:start -->"
 END = "<!-- errata-index:end -->"
@@ -94,14 +94,14 @@ def notes(markdown: str) -> list[str]:
 
 def find_errata(paths: list[Path] | None = None) -> list[Erratum]:
     out = []
-    for path in student.discover() if paths is None else paths:
-        nb = student.load(path)
-        title = next(iter(student.headings(nb["cells"][0], level=1)), "") if nb["cells"] else ""
-        where = student.section_of(nb)
+    for path in nbread.discover() if paths is None else paths:
+        nb = nbread.load(path)
+        title = next(iter(nbread.headings(nb["cells"][0], level=1)), "") if nb["cells"] else ""
+        where = nbread.section_of(nb)
         for i, cell in enumerate(nb["cells"]):
             if cell["cell_type"] != "markdown":
                 continue
-            for text in notes(student.src(cell)):
+            for text in notes(nbread.src(cell)):
                 claim, truth = split_claim(text)
                 zh = [z for z in (chinese_heading(title), chinese_heading(where[i])) if z]
                 out.append(Erratum(path.name, path.name[:2], " › ".join(zh), where[i], claim, truth))
@@ -124,7 +124,7 @@ def render(errata: list[Erratum]) -> str:
              "| # | article section | the article's claim | what is true | where |",
              "|---:|---|---|---|---|"]
     for k, e in enumerate(errata, 1):
-        link = f"[{e.number} §{short_heading(e.section)}](notebooks/{e.notebook}#{student.anchor(e.section)})"
+        link = f"[{e.number} §{short_heading(e.section)}](notebooks/{e.notebook}#{nbread.anchor(e.section)})"
         lines.append(f"| {k} | {_cell(e.article_section)} | {_cell(e.claim)} | {_cell(e.truth)} | "
                      f"{_cell(link)} |")
     return "\n".join(lines)

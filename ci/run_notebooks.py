@@ -7,10 +7,17 @@ papermill's per-cell timestamps stripped, so a rerun only changes what a
 reader sees). On failure the committed notebook is left alone, the executed
 copy goes to ci/failed/, and the failing cell is named. After a successful run the
 student copies, the workshop guide's timings and the README's errata index are regenerated
-(ci/teaching_guide.py).
+(workshop/teaching_guide.py).
 
     python ci/run_notebooks.py                 # all notebooks in notebooks/
     python ci/run_notebooks.py notebooks/01_*  # some of them
+    python ci/run_notebooks.py --device cuda --out /tmp/gpu-run   # on a GPU (see below)
+
+--device cuda (or mps) runs the notebooks with CONV_NB_DEVICE set, so their setup cell opts in to
+that device; it needs --out, a folder for the executed copies: the committed notebooks, made on the
+CPU, are never written by a GPU run, and the teaching kit is not regenerated. Its table is the
+README's "seconds, GPU" column. A notebook fails there as anywhere: an assert (an accuracy floor)
+that does not hold on the GPU names its cell.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+WORKSHOP = ROOT / "workshop"  # the workshop kit: student copies, guide (regenerated after a run)
 NOTEBOOKS = ROOT / "notebooks"
 FAILED = ROOT / "ci" / "failed"
 LAST_RUN = ROOT / "ci" / "last-run.json"
@@ -74,7 +82,7 @@ def strip_run_noise(nb: dict) -> dict:
 def section_timings(nb: dict, slowest: int = 3) -> dict:
     """Seconds per `## ` section and the slowest code cells, from papermill's per-cell durations
     (read before strip_run_noise drops them; docs/teaching.md shows them)."""
-    sections, cells, title = {"(title and setup)": 0.0}, [], "(title and setup)"
+    sections, cells, title, ordinal = {"(title and setup)": 0.0}, [], "(title and setup)", -1
     for i, cell in enumerate(nb.get("cells", [])):
         source = "".join(cell.get("source", ""))
         if cell.get("cell_type") == "markdown":
@@ -83,17 +91,20 @@ def section_timings(nb: dict, slowest: int = 3) -> dict:
                     title = line[3:].strip()
                     sections.setdefault(title, 0.0)
             continue
+        ordinal += 1
         seconds = (cell.get("metadata", {}).get("papermill", {}).get("duration")) or 0.0
         sections[title] += seconds
         first = next((ln for ln in source.splitlines() if ln.strip()), "")
-        cells.append({"cell": i, "seconds": round(seconds, 1), "section": title, "first_line": first[:100]})
+        cells.append({"cell": i, "code_cell": ordinal, "seconds": round(seconds, 1), "section": title,
+                      "first_line": first[:100]})
     cells.sort(key=lambda c: -c["seconds"])
     return {"sections": [{"title": t, "seconds": round(s, 1)} for t, s in sections.items()],
             "slowest_cells": cells[:slowest]}
 
 
-def execute_one(path: Path, failed_dir: Path = FAILED) -> dict:
-    """Run in the child process: execute one notebook, report as a dict."""
+def execute_one(path: Path, failed_dir: Path = FAILED, dest: Path | None = None) -> dict:
+    """Run in the child process: execute one notebook, report as a dict. On success the executed
+    notebook replaces `path`, or goes to `dest` when given."""
     import nbformat
     import papermill as pm
 
@@ -120,17 +131,21 @@ def execute_one(path: Path, failed_dir: Path = FAILED) -> dict:
         nb = nbformat.read(out, as_version=4)
         result.update(section_timings(nb))
         nb = strip_run_noise(nb)
-        nbformat.write(nb, path)
+        nbformat.write(nb, dest or path)
         out.unlink()
     else:
         result["failed_copy"] = os.path.relpath(out, ROOT)
     return result
 
 
-def run_child(path: Path, failed_dir: Path = FAILED) -> dict:
+def run_child(path: Path, failed_dir: Path = FAILED, device: str | None = None,
+              dest: Path | None = None) -> dict:
     env = {**os.environ, **HEADLESS_ENV}
+    if device:
+        env["CONV_NB_DEVICE"] = device  # read by every notebook's setup cell
+    extra = ["--dest", str(dest)] if dest else []
     proc = subprocess.run([sys.executable, __file__, "--one", str(path),
-                           "--failed-dir", str(failed_dir)],
+                           "--failed-dir", str(failed_dir), *extra],
                           capture_output=True, text=True, env=env)
     try:
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -158,21 +173,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-kit", action="store_true",
                     help="do not regenerate student copies, guide timings and errata index "
                          "(while several notebooks are being revised at once)")
+    ap.add_argument("--device", help="run with CONV_NB_DEVICE set (cuda, mps); needs --out")
+    ap.add_argument("--out", type=Path, help="write the executed notebooks here, not over the committed "
+                                             "ones (and do not regenerate the teaching kit)")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--dest", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--failed-dir", type=Path, default=FAILED, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(execute_one(args.one.resolve(), args.failed_dir)))
+        print(json.dumps(execute_one(args.one.resolve(), args.failed_dir, args.dest)))
         return 0
+    if args.device and args.device != "cpu" and not args.out:
+        ap.error("--device needs --out: the committed notebooks hold the CPU run's outputs")
 
     paths = discover(args.notebooks)
     if not paths:
         print("No notebooks found in notebooks/.", file=sys.stderr)
         return 1
     rows = []
+    out_dir = args.out.resolve() if args.out else None
+    failed_dir = out_dir / "failed" if out_dir else FAILED
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
-        print(f"running {path.name} ...", flush=True)
-        row = run_child(path)
+        print(f"running {path.name}{f' on {args.device}' if args.device else ''} ...", flush=True)
+        row = run_child(path, failed_dir, args.device, out_dir / path.name if out_dir else None)
         rows.append(row)
         if row["status"] != "ok":
             print(f"  FAILED at {row['error']}", flush=True)
@@ -181,10 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(format_table(rows))
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-          f"python {platform.python_version()}")
+          f"python {platform.python_version()}" + (f", CONV_NB_DEVICE={args.device}" if args.device else ""))
+    ok = all(r["status"] == "ok" for r in rows)
+    if out_dir:  # a run beside the committed notebooks: its own record, no kit
+        (out_dir / "run.json").write_text(json.dumps({"device": args.device or "cpu", "rows": rows},
+                                                     indent=1) + "\n")
+        print(f"executed notebooks and run.json in {out_dir}")
+        return 0 if ok else 1
     if not args.no_kit:
         LAST_RUN.write_text(json.dumps(rows, indent=1) + "\n")
-    ok = all(r["status"] == "ok" for r in rows)
     if ok and not args.no_kit:
         regenerate_teaching_kit(rows)
     return 0 if ok else 1
@@ -192,17 +222,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def regenerate_teaching_kit(rows: list[dict]) -> None:
     """After a successful run: the student copies, the workshop guide's timings and the README's
-    errata index (ci/teaching_guide.py). A failure here is reported, not fatal: the tests
+    errata index (workshop/teaching_guide.py). A failure here is reported, not fatal: the tests
     (tests/test_teaching_kit.py) fail on whatever is left stale."""
     print()
     try:
+        if str(WORKSHOP) not in sys.path:
+            sys.path.insert(0, str(WORKSHOP))
         import teaching_guide
 
         for line in teaching_guide.regenerate_all(rows):
             print(line)
     except Exception as exc:  # a broken guide block must not hide a good run's table
         print(f"teaching kit NOT regenerated ({type(exc).__name__}: {exc}); "
-              "fix it and run: python ci/teaching_guide.py --all", file=sys.stderr)
+              "fix it and run: python workshop/teaching_guide.py --all", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
-.venv/bin/python -m ruff check notebooks ci tests conftest.py
+.venv/bin/python -m ruff check notebooks ci workshop tests conftest.py
 exec .venv/bin/python -m pytest tests notebooks --nbval --nbval-current-env \
   --nbval-sanitize-with ci/nbval-sanitize.cfg "$@"

@@ -1,11 +1,23 @@
 """What every committed notebook must look like (DEVELOPERS.md, 'The standard')."""
 
 import ast
+import functools
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
+import spoilers
+from nbcheck import (
+    cross_quotes,
+    missing_numbers,
+    normal_number,
+    numbers,
+    printed_numbers,
+    python_source,
+    timing_asserts,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -80,9 +92,7 @@ def test_title_and_sections_carry_the_chinese_heading(nb):
 IGNORE = "nbval-ignore-output"
 CONTRIBUTING = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 UNIX_ONLY = {"resource", "fcntl", "termios", "pwd", "grp"}
-TIMING_NAME = r"\w*(?:seconds|secs|elapsed|_time|duration)\w*"
-WALL_CLOCK_ASSERT = re.compile(rf"^\s*assert\b[^/\n]*\b{TIMING_NAME}\s*[<>]=?\s*[\d.]+|"
-                               rf"^\s*assert\b[^/\n]*\b[\d.]+\s*[<>]=?\s*{TIMING_NAME}\b", re.M)
+
 
 
 def tags(cell: dict) -> list[str]:
@@ -136,16 +146,13 @@ def test_ignored_outputs_are_backed_by_asserts(nb):
         assert any(re.search(r"^\s*assert ", src(c), re.M) for c in cells), "no assert anywhere"
 
 
-def test_no_wall_clock_asserts(nb):
-    """Time is measured by the runner; an assert against fixed seconds fails on a slower laptop."""
-    for i, c in enumerate(code_cells(load(nb))):
-        hit = WALL_CLOCK_ASSERT.search(src(c))
-        assert hit is None, f"code cell {i}: wall-clock assert {hit.group(0).strip()!r}"
-
-
-def python_source(source: str) -> str:
-    """Cell source as plain Python: IPython magics and shell escapes become `pass`."""
-    return "\n".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line) for line in source.splitlines())
+def test_no_assert_on_a_time_or_a_timing_ratio(nb):
+    """Time is measured by the runner; an assert on seconds fails on a slower laptop, and one on a
+    ratio of two timings fails when another program shares the cores (CONTRIBUTING.md). Print the
+    measurement with a verdict computed from it instead (what counts as a timing: ci/nbcheck.py)."""
+    found = timing_asserts([src(c) for c in code_cells(load(nb))])
+    assert not found, "asserts on timings (print a verdict instead): " + "; ".join(
+        f"code cell {k}: {text}" for k, text in found)
 
 
 def unguarded_unix_imports(source: str) -> set[str]:
@@ -197,6 +204,13 @@ def test_solutions_come_after_the_exercises_collapsed(nb):
             assert src(c).startswith("# @title Solution"), "start solution code with '# @title Solution k'"
 
 
+def test_solutions_behind_a_spoiler_boundary(nb):
+    """The worked solutions open collapsed in JupyterLab and Colab, under a spoiler note that
+    GitHub shows too (ci/spoilers.py writes it; CONTRIBUTING.md: how every notebook ends)."""
+    problems = spoilers.problems(load(nb))
+    assert not problems, "; ".join(problems) + " (run: python ci/spoilers.py)"
+
+
 def test_last_cell_reports_time_and_peak_memory(nb):
     last = load(nb)["cells"][-1]
     assert last["cell_type"] == "code" and "peak_memory_mib" in src(last) and "NOTEBOOK_T0" in src(last)
@@ -221,20 +235,148 @@ def test_figures_are_small_pngs(nb):
                 assert len(data["image/png"]) < 400_000, "a figure over 300 kB: lower its dpi/size"
 
 
+CATCH_UP = re.compile(r"^\*Catching up\?\*", re.M)
+NO_CATCH_UP = ("Summary", "Exercises", "Solutions")
+
+
+def catch_up_problems(d: dict) -> list[str]:
+    """Sections (but Summary, Exercises, Solutions) without a `*Catching up?*` line under their
+    heading (in the heading's cell or the markdown cell right after it), or with one that quotes
+    seconds (time figures live in the runner's table and the guide)."""
+    problems = []
+    for i, heading in section_headings(d):
+        if any(word in heading for word in NO_CATCH_UP):
+            continue
+        after = src(d["cells"][i]).split(heading, 1)[1]
+        nxt = d["cells"][i + 1] if i + 1 < len(d["cells"]) else None
+        if nxt is not None and nxt["cell_type"] == "markdown" and not src(nxt).startswith("#"):
+            after += "\n" + src(nxt)
+        line = next((ln for ln in after.splitlines() if CATCH_UP.match(ln)), None)
+        if line is None:
+            problems.append(f"{heading}: no '*Catching up?*' line under it")
+        elif re.search(r"\d\s*(?:s|sec|secs|seconds|min|minutes)\b", line):
+            problems.append(f"{heading}: its catch-up line quotes a time ({line[:80]!r}); the guide has them")
+    return problems
+
+
+def test_each_section_says_how_to_catch_up(nb):
+    """Workshop skip paths (docs/teaching.md): a participant who skipped or missed a section runs
+    Run → Run All Above Selected Cell; the line under each heading says what that re-runs."""
+    problems = catch_up_problems(load(nb))
+    assert not problems, "; ".join(problems)
+
+
+@functools.lru_cache
+def printed(path: Path) -> frozenset:
+    return frozenset(printed_numbers(load(path)))
+
+
+BY_NUMBER = {p.name[:2]: p for p in NOTEBOOKS}
+
+
+def test_figures_quoted_from_another_notebook_are_printed_there(nb):
+    """A figure quoted from another notebook sits in the text of a Markdown link to it, exactly as
+    that notebook prints it (thousands separators and trailing zeros aside): re-running the other
+    notebook must not leave a stale quote behind."""
+    problems = []
+    for i, c in enumerate(load(nb)["cells"]):
+        if c["cell_type"] != "markdown":
+            continue
+        for text, other in cross_quotes(src(c), nb.name[:2]):
+            if other not in BY_NUMBER:
+                problems.append(f"cell {i}: [{text}] links to notebook {other}, which does not exist")
+                continue
+            missing = missing_numbers(text, printed(BY_NUMBER[other]))
+            if missing:
+                problems.append(f"cell {i}: [{text}] quotes {missing}, which {BY_NUMBER[other].name} "
+                                "does not print")
+    assert not problems, "; ".join(problems)
+
+
+def readme_headlines() -> dict[str, str]:
+    """The README's notebook table: {"01": headline result, ...}."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("## The notebooks", 1)[1].split("\n#", 1)[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines()
+            if line.startswith("|")]
+    col = rows[0].index("headline result")
+    return {r[0]: r[col] for r in rows[2:] if re.fullmatch(r"\d\d", r[0])}
+
+
+def test_readme_headline_figures_are_printed_by_their_notebook():
+    """Every number in the README's "headline result" column appears in that notebook's outputs."""
+    headlines = readme_headlines()
+    assert set(headlines) == set(BY_NUMBER), "the README's table and notebooks/ list different notebooks"
+    problems = [f"{k}: {missing}, not printed by {BY_NUMBER[k].name}" for k, text in sorted(headlines.items())
+                if (missing := missing_numbers(text, printed(BY_NUMBER[k])))]
+    assert not problems, "README headline figures the notebooks do not print: " + "; ".join(problems)
+
+
+PLACEHOLDER = "OWNER" + "/REPO"  # spelled so that this file does not hold it
+
+
+def test_no_hosting_placeholder_left():
+    """Instructions work from a clone wherever it is hosted: no placeholder for the hosting account."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    hits = []
+    for name in filter(None, files):
+        path = ROOT / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue  # binary files, or a file deleted but not yet committed
+        hits += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1) if PLACEHOLDER in line]
+    assert not hits, f"{PLACEHOLDER} placeholder in: {', '.join(hits)}"
+
+
 def test_ci_does_not_relax_nbval():
-    for script in (ROOT / "ci").glob("*.sh"):
+    for script in [*(ROOT / "ci").glob("*.sh"), *(ROOT / "workshop").glob("*.sh")]:
         assert "nbval-lax" not in script.read_text()
     assert (ROOT / ".ci" / "run").read_text().count("ci/test.sh") == 1
 
 
 def test_the_checkers_themselves():
     """The rules above catch what they are meant to, and let the allowed forms through."""
-    assert WALL_CLOCK_ASSERT.search("assert cnn_seconds < 120")
-    assert WALL_CLOCK_ASSERT.search("    assert train_time <= 90.5, t")
-    assert WALL_CLOCK_ASSERT.search("assert 60 > elapsed")
-    assert not WALL_CLOCK_ASSERT.search("assert t_pil / t_mem > 2")  # a ratio in one cell is fine
-    assert not WALL_CLOCK_ASSERT.search("assert t_mem < t_pil")
-    assert not WALL_CLOCK_ASSERT.search("assert acc >= 0.9")
+    refused = ["assert cnn_seconds < 120", "assert train_time <= 90.5, t", "assert 60 > elapsed",
+               "assert t_pil / t_mem > 2", "assert latency_ms < 5", "assert speedup > 1.5",
+               "assert np.median(overshare) > 1.5", 'assert cost["Conv3d"]["best_ms"] > 2 * base',
+               "assert time_share > 3 * flop_share", "assert all(s < 3 for s in step_seconds)"]
+    for line in refused:
+        assert timing_asserts([line]), line
+    # names that hold timings because of how they were computed, across cells
+    assert timing_asserts(["t0 = time.perf_counter()\nwork()\nt_a = time.perf_counter() - t0",
+                           "assert t_a < 1"])
+    best_of = ("def best_of(fn):\n    times = []\n    for _ in range(3):\n        t0 = time.perf_counter()\n"
+               "        fn()\n        times.append(time.perf_counter() - t0)\n    return min(times)")
+    assert timing_asserts([best_of, "t_pil, t_mem = best_of(f), best_of(g)\nr = t_pil / t_mem",
+                           "assert r > 2"])
+    assert timing_asserts(["for i, (med, best) in compare_latency(fns).items():\n    grid[i] = best",
+                           "sub = [g for g in grid]\nassert sub[-1] / sub[0] > 3"])
+    allowed = ["assert acc >= 0.9", "assert t_flops > s_flops", "assert abs(t_stat) > 2",
+               "assert np.all(np.diff(t_stretch) == 5)", 'assert changed["one image at a time"] > 0.01',
+               "assert flop_ratio > 10", 'assert best["acc"] > 0.8', "%timeit f()\nassert x > 1"]
+    for line in allowed:
+        assert not timing_asserts([line]), line
+    # a function returning (accuracy, seconds): only the seconds are a timing
+    train = "def train(m):\n    t0 = time.perf_counter()\n    return 0.9, time.perf_counter() - t0"
+    assert not timing_asserts([train, "acc, secs = train(m)\nassert acc > 0.8"])
+    assert timing_asserts([train, "acc, secs = train(m)\nassert secs > 0.8"])
+    # figures quoted across notebooks, and the README's numbers
+    assert [normal_number(t) for t in ("1,619", "0.90", "−8.1", "100.0")] == ["1619", "0.9", "8.1", "100"]
+    assert numbers("[notebook 01 §1](x): 0.912 test accuracy on 1,234 images, section 3") == [
+        "0.912", "1,234"]
+    quotes = cross_quotes("[0.912 test accuracy](02_conv2d_image_classifier.ipynb#5.-A) and "
+                          "[notebook 01 §1](01_conv1d_time_series.ipynb#1.-S), [0.5](05_x.ipynb)", "05")
+    assert quotes == [("0.912 test accuracy", "02")]
+    assert missing_numbers("0.9120 accuracy, 1,234 images", {"0.912", "1234"}) == []
+    assert missing_numbers("18.7 vs 38.9", {"18.74", "38.91"}) == ["18.7", "38.9"]  # no rounding
+    nb = {"cells": [{"cell_type": "markdown", "source": "## 1. A (甲)\n\n*Catching up?* Run All Above."},
+                    {"cell_type": "markdown", "source": "## 2. B (乙)"},
+                    {"cell_type": "markdown", "source": "Text.\n\n*Catching up?* Run All Above (12 s)."},
+                    {"cell_type": "markdown", "source": "## 3. Summary (小结)"}]}
+    assert catch_up_problems(nb) == ["## 2. B (乙): its catch-up line quotes a time "
+                                     "('*Catching up?* Run All Above (12 s).'); the guide has them"]
     assert without_colab_body("if IN_COLAB:  # x\n    %pip install -q av==1\nA = 1\n") == (
         "if IN_COLAB:  # x\nA = 1\n")
     assert unguarded_unix_imports("import resource\n") == {"resource"}

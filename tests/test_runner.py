@@ -4,6 +4,7 @@ import json
 import sys
 
 import nbformat
+import pytest
 import run_notebooks as rn
 
 
@@ -77,3 +78,21 @@ def test_failing_notebook_is_named_and_left_untouched(tmp_path):
     assert "index 1" in row["error"] and "ValueError: boom" in row["error"]
     assert path.read_text() == before
     assert (tmp_path / "failed" / "02_bad.ipynb").exists()
+
+
+def test_a_device_run_writes_beside_the_committed_notebooks(tmp_path, capsys):
+    """--device/--out (a GPU session): CONV_NB_DEVICE reaches the kernel, the executed copy goes to
+    --out with run.json, and the committed notebook is not written."""
+    path = tmp_path / "01_dev.ipynb"
+    tiny_notebook(path, "import os\nprint(os.environ.get('CONV_NB_DEVICE'))")
+    before = path.read_text()
+    out = tmp_path / "gpu-run"
+    assert rn.main([str(path), "--device", "cpu", "--out", str(out)]) == 0
+    assert path.read_text() == before, "the committed notebook was written"
+    nb = json.loads((out / "01_dev.ipynb").read_text())
+    assert "".join(nb["cells"][0]["outputs"][0]["text"]) == "cpu\n"
+    record = json.loads((out / "run.json").read_text())
+    assert record["device"] == "cpu" and record["rows"][0]["status"] == "ok"
+    assert "CONV_NB_DEVICE=cpu" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        rn.main([str(path), "--device", "cuda"])  # no --out: refused before anything runs

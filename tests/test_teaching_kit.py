@@ -1,4 +1,5 @@
-"""The teaching kit: student copies, errata index, workshop guide, pre-flight check, offline kit.
+"""The workshop kit (workshop/: student copies, guide, pre-flight check, offline kit) and the
+README's errata index (ci/errata.py).
 
 Real notebooks are checked for staleness and conventions; the machinery is tested on small
 synthetic notebooks built in tmp_path. One test needs PyPI and skips without it.
@@ -16,11 +17,14 @@ import zipfile
 from pathlib import Path
 
 import errata
+import minutes
 import nbformat
 import offline_kit
 import preflight
 import pytest
 import run_notebooks as rn
+import skip_paths
+import spoilers
 import student
 import teaching_guide as tg
 from nbclient import NotebookClient
@@ -112,10 +116,10 @@ def test_student_copies_are_up_to_date(tmp_path):
     student.write_all(NOTEBOOKS, out_dir=tmp_path)
     fresh = sorted(p.name for p in tmp_path.iterdir())
     committed = sorted(p.name for p in student.STUDENT.iterdir() if p.name != "__pycache__")
-    assert committed == fresh, "notebooks/student/ holds other files: run python ci/student.py"
+    assert committed == fresh, "notebooks/student/ holds other files: run python workshop/student.py"
     for name in fresh:
         assert (student.STUDENT / name).read_text(encoding="utf-8") == (tmp_path / name).read_text(
-            encoding="utf-8"), f"notebooks/student/{name} is stale: run python ci/student.py"
+            encoding="utf-8"), f"notebooks/student/{name} is stale: run python workshop/student.py"
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=IDS)
@@ -124,7 +128,9 @@ def nb_path(request):
 
 
 def test_student_copy_differs_only_in_solutions_and_outputs(nb_path):
-    full, copy = student.load(nb_path), student.load(student.student_path(nb_path))
+    """Outputs, solutions, the Exercises note, and the spoiler boundary (ci/spoilers.py) aside."""
+    full = spoilers.remove(student.load(nb_path))
+    copy = student.load(student.student_path(nb_path))
     assert {k: v for k, v in copy.metadata.items() if k != "student_copy"} == full.metadata
     assert len(copy.cells) == len(full.cells)
     for i, (a, b) in enumerate(zip(full.cells, copy.cells, strict=True)):
@@ -194,6 +200,32 @@ def test_make_student_replaces_solutions_only():
                                  "[`09_test.ipynb`](../09_test.ipynb).")
     assert by_source[6].startswith("## 3. Exercises (练习)\n\n1. **Double it.**")
     assert nb.cells[9].source.startswith("# @title"), "the input notebook was changed"
+
+
+def test_spoiler_boundary_is_idempotent_and_left_out_of_student_copies(tmp_path):
+    nb = synthetic()
+    assert spoilers.problems(nb) == [
+        "the Solutions heading has no spoiler note",
+        "the Solutions heading lacks \"jp-MarkdownHeadingCollapsed\": true (JupyterLab)",
+        "metadata.colab.collapsed_sections does not list the Solutions heading (Colab)",
+        "the Exercises cell does not end with the note on where the solutions are"]
+    once = spoilers.apply(json.loads(json.dumps(nb)))
+    assert spoilers.problems(once) == []
+    twice = spoilers.apply(json.loads(json.dumps(once)))
+    assert twice == once, "applying it again changes nothing"
+    heading = once["cells"][7]
+    assert heading["source"].startswith("## 4. Solutions (答案)\n\n> **Spoiler: worked solutions below.**")
+    assert heading["metadata"]["jp-MarkdownHeadingCollapsed"] is True
+    assert once["metadata"]["colab"]["collapsed_sections"] == [heading["metadata"]["id"]]
+    assert once["cells"][6]["source"].endswith(spoilers.EXERCISES_NOTE)
+    assert [c["outputs"] for c in once["cells"] if c["cell_type"] == "code"] == [
+        c["outputs"] for c in nb.cells if c["cell_type"] == "code"], "outputs are not touched"
+    a = student.make_student(nbformat.from_dict(once), "09_test.ipynb")
+    b = student.make_student(nb, "09_test.ipynb")
+    assert student.dumps(a) == student.dumps(b), "the student copy has no boundary"
+    path = write(nbformat.from_dict(once), tmp_path / "09_test.ipynb")
+    assert spoilers.main(["--check", str(path)]) == 0
+    assert spoilers.main([str(path)]) == 0 and student.load(path) == nbformat.from_dict(once)
 
 
 def test_synthetic_student_copy_runs_top_to_bottom(tmp_path):
@@ -284,7 +316,7 @@ def test_split_claim_and_chinese_heading():
 
 # --- workshop guide -------------------------------------------------------------------------
 def test_guide_is_up_to_date():
-    assert tg.update_guide(check=True), "docs/teaching.md is stale: run python ci/teaching_guide.py"
+    assert tg.update_guide(check=True), "docs/teaching.md is stale: run python workshop/teaching_guide.py"
 
 
 def test_every_notebook_has_notes_and_fresh_timings():
@@ -293,10 +325,105 @@ def test_every_notebook_has_notes_and_fresh_timings():
 
 
 def test_plans_fit_a_half_and_a_full_day():
+    """The plans add up the sections' walkthrough minutes (from the notebooks' content) and the
+    exercises' minutes; the half day fits 3½ hours with its break, the full day 8½ with lunch."""
     books = tg.books()
     for key, limit in [("half_day", tg.HALF_DAY_LIMIT), ("full_day", tg.FULL_DAY_LIMIT)]:
-        _, total = tg._schedule(tg.plan_blocks(books, key), lunch=key == "full_day")
-        assert total <= limit, f"the {key} plan takes {total} min: shorten workshop.{key} in docs/teaching/"
+        blocks = tg.plan(books, key)
+        assert blocks, f"no notebook is in the {key} plan"
+        _, total = tg._schedule(tg.plan_rows(blocks, key), lunch=key == "full_day")
+        assert total <= limit, (f"the {key} plan takes {total} min (limit {limit}): take a section or an "
+                                f"exercise out of workshop.{key} in docs/teaching/NN.yml")
+        for b in blocks:
+            assert b.minutes() >= sum(b.book.exercise_minutes(k) for k in b.exercises) + 5
+
+
+PLAN_PATHS = [(key, book, sections, exercises) for key, chosen in tg.plans().items()
+              for book, sections, exercises in chosen]
+
+
+@pytest.mark.parametrize("key, book, sections, exercises", PLAN_PATHS,
+                         ids=[f"{k}-{b.name[:2]}" for k, b, _, _ in PLAN_PATHS])
+def test_skip_paths_run_without_the_skipped_sections(key, book, sections, exercises):
+    """Each plan runs its notebook's setup, data and helper cells, then only the sections it takes
+    (and the solutions of its exercises): every name those cells read must be defined on that path.
+    (Static, with symtable; `python workshop/skip_paths.py --execute` runs the paths for real.)"""
+    cells = skip_paths.path_cells(book.nb, sections, exercises)
+    problems = skip_paths.static_problems(book.nb, cells)
+    assert not problems, f"{key} plan, {book.name}: " + "; ".join(problems) + (
+        ". Move what later sections use into an early helpers cell "
+        "(`# extra code – helpers used in later sections`), or change the plan")
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=IDS)
+def nb_block(request):
+    return request.param, tg.read_block(request.param)
+
+
+def test_every_notebook_has_3_to_5_teaching_tips(nb_block):
+    path, block = nb_block
+    problems = tg.tips_problems(block, path.name)
+    assert not problems, problems[0]
+
+
+def test_walkthrough_minutes_from_content():
+    nb = synthetic()
+    nb.cells[3].outputs.append(nbformat.v4.new_output("display_data", data={"image/png": "iVBO"}))
+    content = dict(minutes.section_content(nb))
+    first = content["1. Shapes by hand (手写形状)"]
+    assert (first.code_cells, first.code_lines, first.figures) == (1, 2, 1)
+    assert first.words == minutes.prose_words(nb.cells[2].source) + minutes.prose_words(nb.cells[4].source)
+    setup = content["(title and setup)"]
+    assert setup.code_lines == 0 and setup.run_only_lines == 3, "the setup cell is run, not read"
+    r = minutes.RATES
+    assert first.minutes() == first.words / r["prose_wpm"] + 2 / r["code_lines_per_min"] + r[
+        "per_code_cell"] + r["per_figure"]
+    assert first.demo_minutes() == r["per_code_cell"] + r["per_figure"]
+    assert minutes.prose_words("A [link](http://x.org/a b) and `code`, <!-- hidden --> | 12 |") == 5
+    assert minutes.is_closing("3. Exercises (练习)") and not minutes.is_closing("2. Summary (小结)")
+
+
+def test_plan_blocks_choose_sections_and_fill_the_day(tmp_path):
+    blocks = tmp_path / "blocks"
+    blocks.mkdir()
+    path = write(synthetic(), tmp_path / "09_test.ipynb")
+    (blocks / "09.yml").write_text(
+        "goals: [g]\nprerequisites: [p]\n"
+        "exercises: [{level: basic, minutes: 5}, {level: basic, minutes: 7}]\n"
+        "questions: [{q: 'Why?', a: Because., section: Shapes by}]\n"
+        "workshop:\n  half_day: {demo: [1], exercises: [2]}\n"
+        "  full_day: {if_time: [Shapes by hand], exercises: [1, 2]}\n")
+    [book] = tg.books([path], {}, blocks)
+    nb = student.load(path)
+    assert tg.block_problems(nb, book.block, path.name) == []
+    half, = tg.plan([book], "half_day")
+    assert half.what() == "run 1 as a demo; exercise 2" and half.sections()[0] == "(title and setup)"
+    full, = tg.plan([book], "full_day")
+    assert full.added == ["1. Shapes by hand (手写形状)"], "an if_time section is taken when the day has room"
+    assert full.what() == "teach 1; exercises 1 and 2"
+    assert full.minutes() % 5 == 0 and full.minutes() >= 12
+    cells = skip_paths.path_cells(nb, full.sections(), full.exercises)
+    assert [nb.cells[i].source.split("\n")[0] for i in cells] == [
+        "import time", "y = x * 3", "# @title Solution 1", "# @title Solution 2", "assert z == 12"]
+    assert skip_paths.static_problems(nb, skip_paths.path_cells(nb, [], [1])) == [
+        "cell 9 (§4) needs y"], "solution 1 needs section 1's y"
+    bad = {"workshop": {"half_day": {"teach": [7, "nowhere", "Summary"], "exercises": [3]}}}
+    problems = tg.block_problems(nb, {**book.block, **bad}, path.name)
+    assert any("section 7, which matches 0 headings" in p for p in problems)
+    assert any("'nowhere', which matches 0 headings" in p for p in problems)
+    assert any("'Summary', which is taken (or left out) by every plan anyway" in p for p in problems)
+    assert any("exercise 3, which 09_test.ipynb lacks" in p for p in problems)
+    assert tg._numbers([1, 2, 3, 5]) == "1–3 and 5" and tg._numbers([2, 4, 6, 7]) == "2, 4, 6 and 7"
+
+
+def test_slow_cells_are_named_by_section_and_purpose():
+    nb = synthetic()
+    assert tg.slow_cell_purpose(nb, 1) == "the setup cell (importing PyTorch takes most of it)"
+    assert tg.slow_cell_purpose(nb, 9) == "the worked solution of exercise 1"
+    nb.cells[3].source = "for epoch in range(3):\n    loss.backward()"
+    assert tg.slow_cell_purpose(nb, 3) == "training (under “Text”)"
+    nb.cells[3].source = "# extra code – time the two loaders, best of 3\nbest_of(f)"
+    assert tg.slow_cell_purpose(nb, 3) == "time the two loaders, best of 3"
 
 
 def test_section_timings_from_papermill_metadata():
@@ -309,6 +436,10 @@ def test_section_timings_from_papermill_metadata():
         ("(title and setup)", 1.0), ("1. Shapes by hand (手写形状)", 3.0), ("2. Summary (小结)", 0.0),
         ("3. Exercises (练习)", 0.0), ("4. Solutions (答案)", 9.0 + 11 + 12 + 13)]
     assert [c["cell"] for c in out["slowest_cells"]] == [13, 12]
+    assert [c["code_cell"] for c in out["slowest_cells"]] == [5, 4]
+    nb.cells.insert(2, md("A note added after the run."))
+    assert tg._slow_cell_index(nb, out["slowest_cells"][0]) == 14, "found by its place among code cells"
+    assert tg._slow_cell_index(nb, {"cell": 2, "seconds": 1}) is None, "an old record naming no code cell"
 
 
 def test_timings_merge_render_and_go_stale(tmp_path):
@@ -329,7 +460,7 @@ def test_timings_merge_render_and_go_stale(tmp_path):
     (blocks / "09.yml").write_text(
         "goals: [g]\nprerequisites: [p]\nexercises: [{level: basic, minutes: 5}]\n"
         "questions: [{q: 'Why?', a: Because., section: Shapes by}, {q: 'Where?', section: nowhere}]\n"
-        "workshop: {full_day: 30, half_day: 0}\n")
+        "workshop: {full_day: {teach: [1]}}\n")
     block = tg.read_block(path, blocks)
     problems = tg.block_problems(nb, block, path.name)
     assert "not valid YAML" in tg.block_problems(nb, {"_error": "not valid YAML: x"}, path.name)[0]
@@ -341,7 +472,9 @@ def test_timings_merge_render_and_go_stale(tmp_path):
     assert "| [1. Shapes by hand (手写形状)](../notebooks/09_test.ipynb#1.-Shapes-by-hand-%28" in text
     assert "| 1 | Double it | basic | 5 |" in text and "| 2 | Name it | — | — |" in text
     plans = tg.render_plans([book])
-    assert "left out: notebooks 09" in plans and "| 09:30 | [09 · A test notebook]" in plans
+    assert "left out: notebook 09" in plans and "| 09:20 | [09 · A test notebook]" in plans
+    assert "| catching up re-runs |" in text and "| 1.0 s |" not in text
+    assert "(title and setup) | 1 min |" in text or "(title and setup) | 0 min |" in text
     nb.cells[3].source = "y = x * 30"
     assert "its code changed" in tg.timing_problems(nb, entry, path.name)[0]
 
@@ -351,9 +484,9 @@ def test_runner_regenerates_the_kit_after_a_successful_run(tmp_path, monkeypatch
     monkeypatch.setattr(rn, "LAST_RUN", tmp_path / "last-run.json")
     monkeypatch.setattr(tg, "regenerate_all", lambda rows: calls.append(rows) or ["done"])
     ok = {"notebook": "09_test.ipynb", "status": "ok", "seconds": 1.0, "peak_mib": 1}
-    monkeypatch.setattr(rn, "run_child", lambda path: ok)
+    monkeypatch.setattr(rn, "run_child", lambda path, *args: ok)
     assert rn.main([str(tmp_path / "09_test.ipynb")]) == 0 and calls == [[ok]]
-    monkeypatch.setattr(rn, "run_child", lambda path: {**ok, "status": "FAILED", "error": "x"})
+    monkeypatch.setattr(rn, "run_child", lambda path, *args: {**ok, "status": "FAILED", "error": "x"})
     assert rn.main([str(tmp_path / "09_test.ipynb")]) == 1 and len(calls) == 1
 
 
@@ -428,7 +561,34 @@ def test_preflight_verdict_and_exit_status(monkeypatch, capsys):
 def test_preflight_checks_run_here_without_the_benchmark():
     checks = preflight.run_checks(bench=False)
     assert [c.what.split(":")[0].split()[0] for c in checks] == [
-        "Python", "Linux", "packages", "data", "device", "memory"] or sys.platform != "linux"
+        "Python", "Linux", "packages", "data", "device", "training", "memory"] or sys.platform != "linux"
+
+
+@pytest.mark.parametrize("env, cuda, mps, status, says", [
+    ({}, False, False, "ok", "will use cpu (CONV_NB_DEVICE is not set: the default)"),
+    ({}, True, False, "ok", "a CUDA GPU (Test GPU) is present and unused: to opt in, start Jupyter with "
+                            "CONV_NB_DEVICE=cuda"),
+    ({}, False, True, "ok", "an Apple GPU (mps) is present and unused: to opt in, start Jupyter with "
+                            "CONV_NB_DEVICE=mps"),
+    ({"CONV_NB_DEVICE": "cuda"}, True, False, "ok", "will use cuda (CONV_NB_DEVICE=cuda)"),
+    ({"CONV_NB_DEVICE": "cuda"}, False, True, "FAIL", "asks for cuda, which this machine lacks"),
+    ({"CONV_NB_DEVICE": "mps"}, False, False, "FAIL", "unset CONV_NB_DEVICE"),
+    ({"CONV_NB_DEVICE": "gpu"}, True, False, "FAIL", "not a device the notebooks know"),
+])
+def test_device_check_reports_what_the_notebooks_will_use(env, cuda, mps, status, says):
+    """The pre-flight says the device of the notebooks' setup cell (CONV_NB_DEVICE, default cpu),
+    never a GPU it merely found (issue 18: 'ok device: mps, the notebooks will use it')."""
+    c = preflight.check_device(env, cuda=cuda, cuda_name="Test GPU", mps=mps, threads=2)
+    assert c.status == status and says in c.line(), c.line()
+    assert preflight.notebook_device({}) == "cpu" and preflight.notebook_device(env) == env.get(
+        "CONV_NB_DEVICE", "cpu")
+
+
+def test_training_step_on_the_notebooks_device():
+    ok = preflight.check_training_step("cpu")
+    assert ok.status == "ok" and ok.what.startswith("training step on cpu: a small CNN trained one step")
+    bad = preflight.check_training_step("cuda:7")  # no such device here (nor, mostly, anywhere)
+    assert bad.status == "FAIL" and "unset CONV_NB_DEVICE" in bad.fix
 
 
 def test_benchmark_smoke():
@@ -512,7 +672,7 @@ def _pypi_reachable() -> bool:
 
 def test_pins_resolve_for_the_platforms_the_readme_names():
     """Network: the pinned packages have wheels for Linux x86-64, Windows x86-64 and macOS 14+ on
-    Apple silicon, and not for Intel Macs (ci/offline_kit.py --check does the full resolution)."""
+    Apple silicon, and not for Intel Macs (workshop/offline_kit.py --check does the full resolution)."""
     if not _pypi_reachable():
         pytest.skip("PyPI is not reachable from here: the platform check needs it")
     found = offline_kit.check_many(["linux-x86_64", "win-amd64", "macos-arm64", "macos-x86_64"], deps=False)

@@ -1,12 +1,14 @@
 """Pre-flight check: is this laptop ready for the workshop? One verdict, and an exit status.
 
-    .venv/bin/python ci/preflight.py            # from the repository folder, after bash ci/setup.sh
-    .venv/bin/python ci/preflight.py --no-benchmark
+    .venv/bin/python workshop/preflight.py            # from the repository folder, after bash ci/setup.sh
+    .venv/bin/python workshop/preflight.py --no-benchmark
 
 It checks the Python version, every pin of requirements.txt against the installed version, the
 data cache (present, sha256 as in ci/seed_data.py), whether this platform can install the pins at
-all, the device, and it times a short convolution benchmark (a few seconds) to estimate how long
-the series takes here, compared with the reference machine. Lines start with ok, WARN or FAIL
+all, the device the notebooks will use (CONV_NB_DEVICE, default cpu; whether a GPU is present and
+how to opt in), one real training step on that device, and it times a short convolution benchmark
+(a few seconds, on the CPU) to estimate how long the series takes here, compared with the
+reference machine. Lines start with ok, WARN or FAIL
 and say what to do. Exit status 0: ready (warnings allowed); 1: not ready.
 """
 
@@ -22,6 +24,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ci"))  # seed_data: the data manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements.txt"
@@ -69,7 +73,7 @@ def _rosetta() -> bool:
 
 
 def check_platform(system=None, machine=None, mac_version=None, rosetta=None) -> Check:
-    """Can this platform install the pins? (from ci/offline_kit.py's RESOLVES, checked with pip)"""
+    """Can this platform install the pins? (from workshop/offline_kit.py's RESOLVES, checked with pip)"""
     from offline_kit import PLATFORMS, RESOLVES
 
     system = system or platform.system()
@@ -141,15 +145,78 @@ def check_data(data: Path = ROOT / "data") -> Check:
     return Check("ok", f"data cache: {len(entries)} files present, sha256 verified")
 
 
-def check_device() -> Check:
+def check_device(env=None, cuda: bool | None = None, cuda_name: str = "", mps: bool | None = None,
+                 threads: int | None = None) -> Check:
+    """The device the notebooks will use: their setup cell reads CONV_NB_DEVICE (default: cpu, where
+    every committed output was made). Says whether a GPU is present and how to opt in."""
     import torch
 
-    threads = torch.get_num_threads()
-    if torch.cuda.is_available():
-        return Check("ok", f"device: cuda ({torch.cuda.get_device_name(0)}); the notebooks will use it")
-    if torch.backends.mps.is_available():
-        return Check("ok", f"device: mps (Apple GPU); the notebooks will use it, {threads} CPU threads")
-    return Check("ok", f"device: cpu, {threads} threads (no GPU needed: the series is sized for 2 CPU cores)")
+    env = os.environ if env is None else env
+    cuda = torch.cuda.is_available() if cuda is None else cuda
+    if cuda and not cuda_name:
+        cuda_name = torch.cuda.get_device_name(0)
+    mps = torch.backends.mps.is_available() if mps is None else mps
+    threads = torch.get_num_threads() if threads is None else threads
+    asked = env.get("CONV_NB_DEVICE", "")
+    kind = (asked or "cpu").split(":")[0].strip().lower()
+    gpu = (f"a CUDA GPU ({cuda_name})" if cuda else "an Apple GPU (mps)" if mps else "")
+    if kind not in ("cpu", "cuda", "mps"):
+        return Check("FAIL", f"device: CONV_NB_DEVICE={asked!r} is not a device the notebooks know",
+                     "unset CONV_NB_DEVICE (the notebooks then use the CPU), or set it to cuda or mps")
+    if (kind == "cuda" and not cuda) or (kind == "mps" and not mps):
+        return Check("FAIL", f"device: CONV_NB_DEVICE={asked} asks for {kind}, which this machine lacks: "
+                     "every notebook's setup cell would stop with an error",
+                     "unset CONV_NB_DEVICE (the default is the CPU, on which the series is sized)")
+    source = f"CONV_NB_DEVICE={asked}" if asked else "CONV_NB_DEVICE is not set: the default"
+    what = f"device: the notebooks will use {kind} ({source}), {threads} CPU threads"
+    if kind == "cpu" and gpu:
+        variable = "cuda" if cuda else "mps"
+        what += (f"; {gpu} is present and unused: to opt in, start Jupyter with "
+                 f"CONV_NB_DEVICE={variable} (numbers will differ slightly from the committed CPU outputs)")
+    elif kind == "cpu":
+        what += "; no GPU here, none needed: the series is sized for 2 CPU cores"
+    else:
+        what += f" ({gpu}); the committed outputs were made on the CPU, so numbers will differ slightly"
+    return Check("ok", what)
+
+
+def notebook_device(env=None) -> str:
+    """The device string the notebooks' setup cell would use."""
+    env = os.environ if env is None else env
+    return env.get("CONV_NB_DEVICE", "cpu")
+
+
+def check_training_step(device: str | None = None) -> Check:
+    """One real training step (forward, backward, optimizer step) of a small CNN on the device the
+    notebooks will use: catches a broken CUDA or MPS install, or an operation the device lacks."""
+    import torch
+    from torch import nn
+
+    device = notebook_device() if device is None else device
+    try:
+        torch.manual_seed(0)
+        dev = torch.device(device)
+        net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Flatten(),
+                            nn.Linear(8 * 14 * 14, 10)).to(dev)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        x, y = torch.randn(16, 1, 28, 28, device=dev), torch.randint(0, 10, (16,), device=dev)
+        before = net[0].weight.detach().clone()
+        t0 = time.perf_counter()
+        loss = nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        value = loss.item()  # waits for the device
+        seconds = time.perf_counter() - t0
+        changed = not torch.equal(before, net[0].weight.detach())
+    except Exception as exc:  # a broken driver, an operation the device lacks, ...
+        return Check("FAIL", f"training step on {device}: {type(exc).__name__}: {str(exc)[:200]}",
+                     "unset CONV_NB_DEVICE to use the CPU" if device != "cpu" else "bash ci/setup.sh")
+    if not (value == value and abs(value) < 1e3) or not changed:
+        return Check("FAIL", f"training step on {device}: the loss ({value}) or the weights are wrong",
+                     "unset CONV_NB_DEVICE to use the CPU" if device != "cpu" else "bash ci/setup.sh")
+    return Check("ok", f"training step on {device}: a small CNN trained one step (loss {value:.2f}, "
+                 f"{seconds * 1e3:.0f} ms)")
 
 
 def check_memory(total_bytes: int | None = None) -> Check:
@@ -268,7 +335,10 @@ def run_checks(bench: bool = True) -> list[Check]:
     checks.append(check_packages(pins))
     checks.append(check_data())
     try:
-        checks.append(check_device())
+        device = check_device()
+        checks.append(device)
+        if device.status == "ok":
+            checks.append(check_training_step())
     except ImportError:
         checks.append(Check("FAIL", "device: PyTorch is not installed", "bash ci/setup.sh"))
         bench = False
