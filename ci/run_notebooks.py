@@ -7,7 +7,7 @@ papermill's per-cell timestamps stripped, so a rerun only changes what a
 reader sees). On failure the committed notebook is left alone, the executed
 copy goes to ci/failed/, and the failing cell is named. After a successful run the
 student copies, the workshop guide's timings and the README's errata index are regenerated
-(workshop/teaching_guide.py).
+(workshop/teaching_guide.py), and then the Chinese edition (ci/zh.py build).
 
     python ci/run_notebooks.py                 # all notebooks in notebooks/
     python ci/run_notebooks.py notebooks/01_*  # some of them
@@ -222,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def regenerate_teaching_kit(rows: list[dict]) -> None:
     """After a successful run: the student copies, the workshop guide's timings and the README's
-    errata index (workshop/teaching_guide.py). A failure here is reported, not fatal: the tests
-    (tests/test_teaching_kit.py) fail on whatever is left stale."""
+    errata index (workshop/teaching_guide.py), then the Chinese edition (ci/zh.py). A failure here
+    is reported, not fatal: the tests (tests/test_teaching_kit.py, tests/test_zh.py) fail on
+    whatever is left stale."""
     print()
     try:
         if str(WORKSHOP) not in sys.path:
@@ -235,6 +236,14 @@ def regenerate_teaching_kit(rows: list[dict]) -> None:
     except Exception as exc:  # a broken guide block must not hide a good run's table
         print(f"teaching kit NOT regenerated ({type(exc).__name__}: {exc}); "
               "fix it and run: python workshop/teaching_guide.py --all", file=sys.stderr)
+    try:  # the Chinese edition: the new outputs under the same translations (tests/test_zh.py)
+        import zh
+
+        written = zh.build()
+        print(f"Chinese edition: {len(written)} file(s) regenerated in notebooks/zh/ and README.zh.md")
+    except Exception as exc:
+        print(f"Chinese edition NOT regenerated ({type(exc).__name__}: {exc}); "
+              "fix it and run: python ci/zh.py build", file=sys.stderr)
 
 
 if __name__ == "__main__":
