@@ -364,7 +364,7 @@ def stale() -> list[str]:
 CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 URL = re.compile(r"\]\(([^)\s]+)\)")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\d.,]*-?[A-Za-z])")  # not 3D, 2-D, 4px, 1e
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -396,7 +396,17 @@ def first_words(text: str, n: int = 8) -> str:
     return words if len(words) <= 60 else words[:57] + "…"
 
 
-def entry_problems(msgid: str, msgstr: str, ctx: str | None, terms: list[dict]) -> list[str]:
+GLOSSARY_OK = re.compile(r"^glossary-ok: (.+)$", re.M)
+
+
+def exempt(tcomment: str | None) -> set[str]:
+    """English glossary patterns a translator comment exempts for this entry, where the English word
+    has another sense (`# glossary-ok: frames?` above an entry about a picture's frame)."""
+    return {p.strip() for m in GLOSSARY_OK.finditer(tcomment or "") for p in m.group(1).split(",")}
+
+
+def entry_problems(msgid: str, msgstr: str, ctx: str | None, terms: list[dict],
+                   skip: set[str] = frozenset()) -> list[str]:
     """What is wrong with one translation (an empty list when nothing)."""
     out = []
     if ctx == COMMENT_CTX:
@@ -426,6 +436,8 @@ def entry_problems(msgid: str, msgstr: str, ctx: str | None, terms: list[dict]) 
         if not t.get("check", True):
             continue
         for pat in t["en"]:
+            if pat in skip:
+                continue
             if re.search(r"\b" + pat + r"\b", low) and t["zh"] not in p_zh:
                 out.append(f"glossary: '{pat}' → {t['zh']}")
                 break
@@ -458,7 +470,8 @@ def check(names: list[str] | None = None) -> list[str]:
                 if u.ctx is None:
                     problems.append(f"{label}: no translation in {nbread.rel(path)}")
             else:
-                problems += [f"{label}: {p}" for p in entry_problems(u.msgid, e.msgstr, u.ctx, terms)]
+                problems += [f"{label}: {p}"
+                             for p in entry_problems(u.msgid, e.msgstr, u.ctx, terms, exempt(e.tcomment))]
     return problems
 
 
