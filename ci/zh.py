@@ -185,7 +185,7 @@ def merge(path: Path, title: str, wanted: list[Unit]) -> tuple[int, int, int]:
             best = max(pool, key=lambda r: difflib.SequenceMatcher(None, r.msgid, u.msgid).ratio(),
                        default=None)
             if best is not None and difflib.SequenceMatcher(None, best.msgid, u.msgid).ratio() >= FUZZY_RATIO:
-                e.msgstr, e.previous_msgid = best.msgstr, best.msgid
+                e.msgstr, e.previous_msgid, e.tcomment = best.msgstr, best.msgid, best.tcomment
                 e.flags.append("fuzzy")
                 fuzzy += 1
             else:
