@@ -487,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
         if not names and args.notebooks == ["README"]:  # only README.po
             import zh_readme
 
+            if args.command == "update":
+                new, fuzzy, obs = zh_readme.update()
+                print(f"{nbread.rel(zh_readme.PO)}: {new} new, {fuzzy} fuzzy, {obs} obsolete")
+                return 0
             problems = zh_readme.problems()
             print("\n".join(problems + [f"{len(problems)} problem(s)"]))
             return 1 if problems else 0
