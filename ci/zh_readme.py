@@ -253,12 +253,21 @@ def render_errata() -> str:
     return "\n".join(lines)
 
 
+def pattern_word(pattern: str) -> str:
+    """A glossary pattern as a word: `convolutions?` -> convolution, `normali[sz]ation` ->
+    normalisation, `upsampl\\w*` -> upsampling."""
+    word = re.sub(r"\[(.)[^\]]*\]", r"\1", pattern)
+    word = word.replace("\\w*", "ing")
+    word = re.sub(r"\((\w+)\|[^)]*\)", r"\1", word)  # student cop(y|ies) -> student copy
+    return re.sub(r"s\?|\(es\)\?|\?|\(.*?\)", "", word)
+
+
 def render_glossary() -> str:
     lines = ["| English | 中文 | 说明 |", "|---|---|---|"]
     for t in zh.glossary():
-        en = " / ".join(re.sub(r"\\w\*|\?|\[[^\]]*\]|\(.*?\)", "", p) for p in t["en"][:2])
+        en = " / ".join(pattern_word(p) for p in t["en"][:2])
         mark = "（原文用词）" if t.get("article") else ""
-        lines.append(f"| {_cell(en)} | {t['zh']}{mark} | {_cell(t.get('note', ''))} |")
+        lines.append(f"| {_cell(en)} | {t['zh']}{mark} | {_cell(t.get('note_zh', ''))} |")
     return "\n".join(lines)
 
 
